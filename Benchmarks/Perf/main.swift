@@ -1,0 +1,1 @@
+print("perf: not yet implemented")

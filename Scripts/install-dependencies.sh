@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages PrecondBench needs when they are missing (libsqlite3-dev, zlib1g-dev,
+# pkg-config, and the Fashion-MNIST dataset package). Quiet when everything is present.
+set -euo pipefail
+needed=()
+for package in libsqlite3-dev zlib1g-dev pkg-config dataset-fashion-mnist; do
+  dpkg -s "$package" >/dev/null 2>&1 || needed+=("$package")
+done
+if [ ${#needed[@]} -gt 0 ]; then
+  echo "Installing missing packages: ${needed[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${needed[@]}" >/dev/null
+fi

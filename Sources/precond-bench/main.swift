@@ -1,0 +1,1 @@
+print("precond-bench: not yet implemented")

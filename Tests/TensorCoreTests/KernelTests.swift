@@ -1,0 +1,72 @@
+import Testing
+import TensorCore
+import TestSupport
+
+@Suite("Elementwise, reductions and image kernels")
+struct KernelTests {
+  @Test("Broadcasting matches an explicit loop")
+  func broadcasting() {
+    let a = randomTensor([2, 3, 4], seed: 1)
+    let b = randomTensor([3, 1], seed: 2)
+    let sum = a + b
+    #expect(sum.shape == [2, 3, 4])
+    for i in 0..<2 { for j in 0..<3 { for k in 0..<4 {
+      #expect(sum.scalars[(i * 3 + j) * 4 + k] == a.scalars[(i * 3 + j) * 4 + k] + b.scalars[j])
+    } } }
+    let reduced = sum.summed(toShape: [3, 1])
+    for j in 0..<3 {
+      var s: Float = 0
+      for i in 0..<2 { for k in 0..<4 { s += sum.scalars[(i * 3 + j) * 4 + k] } }
+      expectClose(Double(reduced.scalars[j]), Double(s), relative: 1e-6)
+    }
+  }
+
+  @Test("3x3 convolution matches a direct loop; 1, 2 and 4 threads agree bit for bit")
+  func convolution() {
+    let x = randomTensor([3, 4, 6, 5], seed: 3)
+    let w = randomTensor([7, 4, 3, 3], seed: 4)
+    let y = ComputeThreads.withCount(1) { Convolution.forward(x, weight: w) }
+    var direct = [Float](repeating: 0, count: 3 * 7 * 6 * 5)
+    for b in 0..<3 { for o in 0..<7 { for i in 0..<6 { for j in 0..<5 {
+      var s: Double = 0
+      for c in 0..<4 { for ky in 0..<3 { for kx in 0..<3 {
+        let (yy, xx) = (i + ky - 1, j + kx - 1)
+        if yy >= 0 && yy < 6 && xx >= 0 && xx < 5 {
+          s += Double(w.scalars[((o * 4 + c) * 3 + ky) * 3 + kx]) * Double(x.scalars[((b * 4 + c) * 6 + yy) * 5 + xx])
+        }
+      } } }
+      direct[((b * 7 + o) * 6 + i) * 5 + j] = Float(s)
+    } } } }
+    expectClose(y, Tensor(shape: [3, 7, 6, 5], scalars: direct), relative: 1e-5, absolute: 1e-5)
+    let g = randomTensor([3, 7, 6, 5], seed: 5)
+    let one = ComputeThreads.withCount(1) { Convolution.backward(x, weight: w, upstream: g) }
+    for threads in [2, 4] {
+      let many = ComputeThreads.withCount(threads) { (Convolution.forward(x, weight: w), Convolution.backward(x, weight: w, upstream: g)) }
+      expectBitIdentical(many.0, y)
+      expectBitIdentical(many.1.input!, one.input!)
+      expectBitIdentical(many.1.weight!, one.weight!)
+    }
+  }
+
+  @Test("Pooling and upsampling are adjoint to their backward passes")
+  func adjoints() {
+    let x = randomTensor([2, 3, 4, 6], seed: 6)
+    let g = randomTensor([2, 3, 2, 3], seed: 7)
+    // <pool(x), g> == <x, pool^T(g)>
+    let lhs = (Resampling.averagePool2x2(x) * g).sumAll()
+    let rhs = (x * Resampling.averagePool2x2Backward(g, inputShape: x.shape)).sumAll()
+    expectClose(lhs, rhs, relative: 1e-5)
+    let up = Resampling.upsampleNearest2x(g)
+    expectClose((up * x).sumAll(), (g * Resampling.upsampleNearest2xBackward(x)).sumAll(), relative: 1e-5)
+  }
+
+  @Test("Concatenate and split are inverse")
+  func concatenation() {
+    let a = randomTensor([2, 3, 2], seed: 8)
+    let b = randomTensor([2, 1, 2], seed: 9)
+    let c = Tensor.concatenate([a, b], axis: 1)
+    #expect(c.shape == [2, 4, 2])
+    let parts = c.split(axis: 1, extents: [3, 1])
+    #expect(parts[0] == a && parts[1] == b)
+  }
+}
