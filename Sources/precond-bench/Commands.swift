@@ -1,0 +1,17 @@
+/// Every command, in the order `--help` lists them. Add new commands here.
+let allCommands: [any Subcommand.Type] = [
+  VersionCommand.self,
+]
+
+/// `precond-bench version`: prints the version.
+enum VersionCommand: Subcommand {
+  static let spec = CommandSpec(
+    name: "version", summary: "Print the version of precond-bench.",
+    usage: "USAGE: precond-bench version")
+
+  static func run(_ arguments: ParsedArguments) throws -> ExitCode {
+    try arguments.expectPositionals(0...0, spec.usage)
+    Console.out("precond-bench 0.1.0")
+    return .ok
+  }
+}
