@@ -1,6 +1,7 @@
 /// Every command, in the order `--help` lists them. Add new commands here.
 let allCommands: [any Subcommand.Type] = [
   VersionCommand.self,
+  DatasetInfoCommand.self,
 ]
 
 /// `precond-bench version`: prints the version.
