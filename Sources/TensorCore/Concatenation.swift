@@ -7,7 +7,7 @@ extension Tensor {
     precondition(axis >= 0 && axis < rank, "concatenate: axis \(axis) out of range for \(parts[0].shape)")
     for p in parts {
       precondition(p.rank == rank && (0..<rank).allSatisfy { $0 == axis || p.shape[$0] == parts[0].shape[$0] },
-        "concatenate: shapes \(parts.map(\.shape)) differ off axis \(axis)")
+        "concatenate: shapes \(parts.map { $0.shape }) differ off axis \(axis)")
     }
     let outer = parts[0].shape[..<axis].reduce(1, *)
     let innerPer = parts.map { $0.shape[axis...].reduce(1, *) }

@@ -126,15 +126,18 @@ public enum Convolution {
     let k = weight.shape[2]
     let plane = height * width
     let depth = channels * k * k
-    var inputGradient = needInput ? [Float](repeating: 0, count: input.count) : []
+    // Buffers that are not needed still get one element: an empty array's base address points
+    // at the standard library's shared empty-array storage, which must never be written.
+    var inputGradient = [Float](repeating: 0, count: needInput ? input.count : 1)
     // Per-image weight gradients, summed afterwards in image order.
-    var partials = needWeight ? [Float](repeating: 0, count: batch * outChannels * depth) : []
+    var partials = [Float](repeating: 0, count: needWeight ? batch * outChannels * depth : 1)
     input.scalars.withUnsafeBufferPointer { px in
       weight.scalars.withUnsafeBufferPointer { pw in
         upstream.scalars.withUnsafeBufferPointer { pg in
           inputGradient.withUnsafeMutableBufferPointer { pdx in
             partials.withUnsafeMutableBufferPointer { pdw in
-              let shared = UncheckedSendable((px.baseAddress!, pw.baseAddress!, pg.baseAddress!, pdx.baseAddress, pdw.baseAddress))
+              let shared = UncheckedSendable((px.baseAddress!, pw.baseAddress!, pg.baseAddress!,
+                needInput ? pdx.baseAddress : nil, needWeight ? pdw.baseAddress : nil))
               ComputeThreads.forEachTask(batch) { b in
                 let (x, w, g, dx, dw) = shared.value
                 let image = x + b * channels * plane
