@@ -9,8 +9,8 @@ public func reshape(_ x: Variable, _ shape: [Int]) -> Variable {
 /// Concatenation along `axis`; pullback splits the gradient.
 public func concatenate(_ parts: [Variable], axis: Int) -> Variable {
   let extents = parts.map { $0.shape[axis] }
-  let needs = parts.map(\.requiresGradient)
-  return Tape.record(Tensor.concatenate(parts.map(\.value), axis: axis), inputs: parts) { g in
+  let needs = parts.map { $0.requiresGradient }
+  return Tape.record(Tensor.concatenate(parts.map { $0.value }, axis: axis), inputs: parts) { g in
     zip(g.split(axis: axis, extents: extents), needs).map { $1 ? $0 : nil }
   }
 }

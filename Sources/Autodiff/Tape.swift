@@ -75,7 +75,7 @@ public final class Tape {
       }
       if nodes[index].pullback != nil && index != output.node { grads[index] = nil }
     }
-    return Gradients(storage: grads, shapes: nodes.map(\.shape))
+    return Gradients(storage: grads, shapes: nodes.map { $0.shape })
   }
 }
 
