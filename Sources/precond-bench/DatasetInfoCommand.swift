@@ -49,7 +49,8 @@ enum DatasetInfoCommand: Subcommand {
     if let text = arguments.value("--format") {
       guard let parsed = DatasetFormat(rawValue: text) else {
         let valid = DatasetFormat.allCases.map(\.rawValue).joined(separator: ", ")
-        throw CommandFailure.usage("\(arguments.command): unknown --format '\(text)' (valid: \(valid))")
+        throw CommandFailure.usage(
+          "\(arguments.command): unknown --format '\(text)' (valid: \(valid))")
       }
       format = parsed
     }
@@ -95,7 +96,9 @@ enum DatasetInfoCommand: Subcommand {
       lines.append("labels:  none")
     } else {
       let classes = report.labels.enumerated().map { "\($0.offset): \($0.element)" }
-      lines.append("labels:  \(report.labels.count) classes, images per class: " + classes.joined(separator: ", "))
+      lines.append(
+        "labels:  \(report.labels.count) classes, images per class: "
+          + classes.joined(separator: ", "))
     }
     lines += [
       "mean:    \(format(report.mean)) (per channel, 0-255 pixel units)",

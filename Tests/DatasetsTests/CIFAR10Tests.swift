@@ -1,6 +1,6 @@
 import Datasets
-import Testing
 import TestSupport
+import Testing
 
 @Suite("CIFAR-10 binary batches")
 struct CIFAR10Tests {
@@ -9,7 +9,8 @@ struct CIFAR10Tests {
     let scratch = try Scratch()
     try scratch.write("cifar-10-batches-bin/data_batch_2.bin", cifarRecord(label: 3, seed: 2))
     try scratch.write(
-      "cifar-10-batches-bin/data_batch_1.bin", cifarRecord(label: 0, seed: 0) + cifarRecord(label: 9, seed: 1))
+      "cifar-10-batches-bin/data_batch_1.bin",
+      cifarRecord(label: 0, seed: 0) + cifarRecord(label: 9, seed: 1))
     try scratch.write("cifar-10-batches-bin/test_batch.bin", cifarRecord(label: 5, seed: 7))
     try scratch.write("cifar-10-batches-bin/batches.meta.txt", Array("airplane\n".utf8))
     let dataset = try ImageDataset.load(path: scratch.path("cifar-10-batches-bin"))
@@ -32,11 +33,16 @@ struct CIFAR10Tests {
   func errors() throws {
     let scratch = try Scratch()
     let partial = try scratch.write("partial.bin", cifarRecord(label: 1, seed: 0) + [2, 3, 4])
-    expectDatasetError(.malformed, path: partial, offset: 3073, mentioning: ["wrong CIFAR-10 record size", "3 bytes of an incomplete record"]) {
+    expectDatasetError(
+      .malformed, path: partial, offset: 3073,
+      mentioning: ["wrong CIFAR-10 record size", "3 bytes of an incomplete record"]
+    ) {
       _ = try ImageDataset.load(path: partial)
     }
-    let label = try scratch.write("label.bin", cifarRecord(label: 1, seed: 0) + cifarRecord(label: 10, seed: 0))
-    expectDatasetError(.malformed, path: label, offset: 3073, mentioning: ["label 10 of record 1"]) {
+    let label = try scratch.write(
+      "label.bin", cifarRecord(label: 1, seed: 0) + cifarRecord(label: 10, seed: 0))
+    expectDatasetError(.malformed, path: label, offset: 3073, mentioning: ["label 10 of record 1"])
+    {
       _ = try ImageDataset.load(path: label)
     }
     let empty = try scratch.write("empty.bin", [])
@@ -44,7 +50,9 @@ struct CIFAR10Tests {
       _ = try ImageDataset.load(path: empty)
     }
     try scratch.write("nothing/readme.txt", [1])
-    expectDatasetError(.notFound, mentioning: ["no CIFAR-10 .bin batches", "cifar-10-binary.tar.gz"]) {
+    expectDatasetError(
+      .notFound, mentioning: ["no CIFAR-10 .bin batches", "cifar-10-binary.tar.gz"]
+    ) {
       _ = try ImageDataset.load(path: scratch.path("nothing"))
     }
   }

@@ -1,11 +1,13 @@
 import Datasets
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("DatasetCache: downsampled versions on disk, keyed by content")
 struct DatasetCacheTests {
-  @Test("first call computes and stores, second reads the file; other sizes and contents get other keys")
+  @Test(
+    "first call computes and stores, second reads the file; other sizes and contents get other keys"
+  )
   func caching() throws {
     let scratch = try Scratch()
     let cache = DatasetCache(directory: scratch.path("cache"))

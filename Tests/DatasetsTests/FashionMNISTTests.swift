@@ -1,7 +1,7 @@
 import Datasets
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real Fashion-MNIST files of the Debian package `dataset-fashion-mnist`.
 let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
@@ -14,7 +14,8 @@ struct FashionMNISTTests {
     "train and test sets load with labels: 60000 and 10000 images of [1, 28, 28], balanced classes",
     .enabled(
       if: fashionMNISTInstalled,
-      "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)"))
+      "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)"
+    ))
   func realFiles() throws {
     let train = try ImageDataset.load(path: fashionMNISTDirectory + "/train-images-idx3-ubyte.gz")
     #expect(train.shape == [60000, 1, 28, 28])

@@ -1,6 +1,6 @@
 import Datasets
-import Testing
 import TestSupport
+import Testing
 
 @Suite("NumpyArchive: .npz reading and writing")
 struct NumpyArchiveTests {
@@ -9,20 +9,27 @@ struct NumpyArchiveTests {
     for fixture in [Fixtures.npzStored, Fixtures.npzCompressed] {
       let archive = try NumpyArchive(decoding: fixture, path: "stats.npz")
       #expect(try archive.array(named: "mu") == NumpyArray(shape: [2], elements: .float64([1, 2])))
-      #expect(try archive.array(named: "sigma") == NumpyArray(shape: [2, 2], elements: .float64([2, 0.5, 0.5, 1])))
+      #expect(
+        try archive.array(named: "sigma")
+          == NumpyArray(shape: [2, 2], elements: .float64([2, 0.5, 0.5, 1])))
     }
     let compressed = try NumpyArchive(decoding: Fixtures.npzCompressed, path: "c.npz")
     #expect(compressed.names == ["mu", "sigma", "pixels"])
-    #expect(compressed["pixels"] == NumpyArray(shape: [4, 4], elements: .uint8([UInt8](repeating: 0, count: 16))))
+    #expect(
+      compressed["pixels"]
+        == NumpyArray(shape: [4, 4], elements: .uint8([UInt8](repeating: 0, count: 16))))
   }
 
-  @Test("written archives read back, stored and compressed, and their CRCs match a reference CRC-32")
+  @Test(
+    "written archives read back, stored and compressed, and their CRCs match a reference CRC-32")
   func roundTrip() throws {
     let scratch = try Scratch()
     let archive = NumpyArchive(members: [
       .init(name: "mu", array: NumpyArray(shape: [3], elements: .float64([1, 2, 3]))),
       .init(name: "features", array: NumpyArray(randomTensor([20, 8], seed: 3))),
-      .init(name: "images", array: NumpyArray(shape: [2, 2, 2, 1], elements: .uint8([1, 2, 3, 4, 5, 6, 7, 8]))),
+      .init(
+        name: "images",
+        array: NumpyArray(shape: [2, 2, 2, 1], elements: .uint8([1, 2, 3, 4, 5, 6, 7, 8]))),
     ])
     for compressed in [false, true] {
       let path = scratch.path(compressed ? "c.npz" : "s.npz")
@@ -66,7 +73,9 @@ struct NumpyArchiveTests {
     // header, the 6-byte name and the 20-byte zip64 extra field).
     var flipped = stored
     flipped[30 + 6 + 20 + 140] ^= 0xff
-    expectDatasetError(.malformed, path: "crc.npz", offset: 56, mentioning: ["CRC-32 mismatch", "mu.npy"]) {
+    expectDatasetError(
+      .malformed, path: "crc.npz", offset: 56, mentioning: ["CRC-32 mismatch", "mu.npy"]
+    ) {
       _ = try NumpyArchive(decoding: flipped, path: "crc.npz")
     }
     // Corrupt the deflate stream of the first compressed member.
@@ -79,7 +88,9 @@ struct NumpyArchiveTests {
     var method = stored
     let central = centralDirectoryOffset(method)
     method[central + 10] = 12
-    expectDatasetError(.unsupported, path: "b.npz", offset: central, mentioning: ["compression method 12"]) {
+    expectDatasetError(
+      .unsupported, path: "b.npz", offset: central, mentioning: ["compression method 12"]
+    ) {
       _ = try NumpyArchive(decoding: method, path: "b.npz")
     }
   }

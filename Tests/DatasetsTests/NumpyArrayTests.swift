@@ -1,6 +1,6 @@
 import Datasets
-import Testing
 import TestSupport
+import Testing
 
 @Suite("NumpyArray: .npy reading and writing")
 struct NumpyArrayTests {
@@ -21,7 +21,9 @@ struct NumpyArrayTests {
 
   @Test("encodes byte for byte as numpy.save does")
   func encodesLikeNumpy() throws {
-    for fixture in [Fixtures.npyFloat32, Fixtures.npyUInt8NHWC, Fixtures.npyFloat64, Fixtures.npyInt64] {
+    for fixture in [
+      Fixtures.npyFloat32, Fixtures.npyUInt8NHWC, Fixtures.npyFloat64, Fixtures.npyInt64,
+    ] {
       let array = try NumpyArray(decoding: fixture, path: "fixture.npy")
       #expect(array.encoded() == fixture, "re-encoding \(array.dtype) \(array.shape)")
     }
@@ -48,7 +50,8 @@ struct NumpyArrayTests {
 
   @Test("a version 2.0 header (4-byte length) is read")
   func version2() throws {
-    var bytes = npyFile(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0x80, 0x3f])
+    var bytes = npyFile(
+      header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0x80, 0x3f])
     // Rewrite the prefix as version 2: 4-byte header length.
     let length = Int(bytes[8]) | Int(bytes[9]) << 8
     bytes = Array(bytes[0..<6]) + [2, 0] + littleEndian32(UInt32(length)) + Array(bytes[10...])
@@ -69,46 +72,62 @@ struct NumpyArrayTests {
     expectDatasetError(.malformed, path: "m.npy", offset: 0, mentioning: ["bad npy magic"]) {
       _ = try NumpyArray(decoding: [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x58, 1, 0, 0, 0], path: "m.npy")
     }
-    expectDatasetError(.malformed, path: "t.npy", mentioning: ["truncated", "needs 8 bytes", "only 4 remain"]) {
+    expectDatasetError(
+      .malformed, path: "t.npy", mentioning: ["truncated", "needs 8 bytes", "only 4 remain"]
+    ) {
       _ = try NumpyArray(decoding: npyFile(header: good, data: [0, 0, 0, 0]), path: "t.npy")
     }
     expectDatasetError(.malformed, path: "t.npy", offset: 6, mentioning: ["truncated"]) {
       _ = try NumpyArray(decoding: [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], path: "t.npy")
     }
     expectDatasetError(.malformed, path: "x.npy", mentioning: ["4 unexpected bytes"]) {
-      _ = try NumpyArray(decoding: npyFile(header: good, data: [UInt8](repeating: 0, count: 12)), path: "x.npy")
-    }
-    expectDatasetError(.unsupported, path: "c.npy", offset: 10, mentioning: ["unsupported npy dtype '<c8'", "<f4"]) {
       _ = try NumpyArray(
-        decoding: npyFile(header: "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", data: []),
+        decoding: npyFile(header: good, data: [UInt8](repeating: 0, count: 12)), path: "x.npy")
+    }
+    expectDatasetError(
+      .unsupported, path: "c.npy", offset: 10, mentioning: ["unsupported npy dtype '<c8'", "<f4"]
+    ) {
+      _ = try NumpyArray(
+        decoding: npyFile(
+          header: "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", data: []),
         path: "c.npy")
     }
     expectDatasetError(.unsupported, path: "b.npy", mentioning: ["'>f4'", "big-endian"]) {
       _ = try NumpyArray(
-        decoding: npyFile(header: "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
+        decoding: npyFile(
+          header: "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]),
         path: "b.npy")
     }
-    expectDatasetError(.unsupported, path: "f.npy", offset: 10, mentioning: ["fortran_order True"]) {
+    expectDatasetError(.unsupported, path: "f.npy", offset: 10, mentioning: ["fortran_order True"])
+    {
       _ = try NumpyArray(
         decoding: npyFile(
           header: "{'descr': '|u1', 'fortran_order': True, 'shape': (2, 2), }", data: [1, 2, 3, 4]),
         path: "f.npy")
     }
-    expectDatasetError(.malformed, path: "h.npy", offset: 10 + 9, mentioning: ["bad npy header", "expected ':'"]) {
+    expectDatasetError(
+      .malformed, path: "h.npy", offset: 10 + 9, mentioning: ["bad npy header", "expected ':'"]
+    ) {
       _ = try NumpyArray(decoding: npyFile(header: "{'descr' '<f4'}", data: []), path: "h.npy")
     }
-    expectDatasetError(.malformed, path: "k.npy", mentioning: ["bad npy header", "missing or non-tuple 'shape'"]) {
-      _ = try NumpyArray(decoding: npyFile(header: "{'descr': '<f4', 'fortran_order': False}", data: []), path: "k.npy")
+    expectDatasetError(
+      .malformed, path: "k.npy", mentioning: ["bad npy header", "missing or non-tuple 'shape'"]
+    ) {
+      _ = try NumpyArray(
+        decoding: npyFile(header: "{'descr': '<f4', 'fortran_order': False}", data: []),
+        path: "k.npy")
     }
     expectDatasetError(.malformed, path: "u.npy", mentioning: ["unexpected key 'bogus'"]) {
       _ = try NumpyArray(decoding: npyFile(header: "{'bogus': 1}", data: []), path: "u.npy")
     }
     expectDatasetError(.unsupported, path: "s.npy", mentioning: ["structured"]) {
       _ = try NumpyArray(
-        decoding: npyFile(header: "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: []),
+        decoding: npyFile(
+          header: "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: []),
         path: "s.npy")
     }
-    expectDatasetError(.unsupported, path: "v.npy", offset: 6, mentioning: ["npy format version 9"]) {
+    expectDatasetError(.unsupported, path: "v.npy", offset: 6, mentioning: ["npy format version 9"])
+    {
       _ = try NumpyArray(decoding: npyFile(header: good, data: [], major: 9), path: "v.npy")
     }
     let scratch = try Scratch()

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("precond-bench dataset info")
 struct DatasetInfoCommandTests {
@@ -29,7 +29,8 @@ struct DatasetInfoCommandTests {
     let result = try CommandRunner.run(["dataset", "info", path, "--json"])
     #expect(result.exitCode == 0, "\(result.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-    #expect(Set(object?.keys.map { $0 } ?? []) == ["count", "shape", "labels", "mean", "std", "sha256"])
+    #expect(
+      Set(object?.keys.map { $0 } ?? []) == ["count", "shape", "labels", "mean", "std", "sha256"])
     #expect(object?["count"] as? Int == 2)
     #expect(object?["shape"] as? [Int] == [2, 3, 32, 32])
     #expect(object?["labels"] as? [Int] == [0, 1, 0, 1])
@@ -38,7 +39,9 @@ struct DatasetInfoCommandTests {
     let sha = object?["sha256"] as? String ?? ""
     #expect(sha.count == 64 && sha.allSatisfy { $0.isHexDigit })
     // The directory form and an explicit --format give the same answer.
-    let again = try CommandRunner.run(["dataset", "info", directory.path, "--format", "cifar10", "--json"])
+    let again = try CommandRunner.run([
+      "dataset", "info", directory.path, "--format", "cifar10", "--json",
+    ])
     #expect(again.exitCode == 0 && again.stdout == result.stdout)
   }
 
@@ -60,19 +63,28 @@ struct DatasetInfoCommandTests {
   func malformed() throws {
     let directory = try CommandRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let truncated = try Self.write(Array(Self.cifarBytes().dropLast(5)), "data_batch_1.bin", in: directory)
+    let truncated = try Self.write(
+      Array(Self.cifarBytes().dropLast(5)), "data_batch_1.bin", in: directory)
     let cifar = try CommandRunner.run(["dataset", "info", truncated])
     #expect(cifar.exitCode == 65)
     #expect(cifar.stderr.contains(truncated) && cifar.stderr.contains("at byte 3073"))
     #expect(cifar.stderr.contains("wrong CIFAR-10 record size"))
-    let idx = try Self.write([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3], "x-images-idx3-ubyte", in: directory)
+    let idx = try Self.write(
+      [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3], "x-images-idx3-ubyte",
+      in: directory)
     let size = try CommandRunner.run(["dataset", "info", idx, "--json"])
     #expect(size.exitCode == 65)
-    #expect(size.stderr.contains(idx) && size.stderr.contains("at byte 16") && size.stderr.contains("IDX size mismatch"))
+    #expect(
+      size.stderr.contains(idx) && size.stderr.contains("at byte 16")
+        && size.stderr.contains("IDX size mismatch"))
     #expect(size.stdout.isEmpty)
-    let npy = try Self.write([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 4, 0] + Array("{}  ".utf8), "bad.npy", in: directory)
+    let npy = try Self.write(
+      [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 4, 0] + Array("{}  ".utf8), "bad.npy",
+      in: directory)
     let header = try CommandRunner.run(["dataset", "info", npy])
-    #expect(header.exitCode == 65 && header.stderr.contains("bad npy header") && header.stderr.contains(npy))
+    #expect(
+      header.exitCode == 65 && header.stderr.contains("bad npy header")
+        && header.stderr.contains(npy))
   }
 
   @Test("a missing dataset exits 65 and says where to put it and which script converts it")
@@ -100,8 +112,10 @@ struct DatasetInfoCommandTests {
   @Test(
     "the real Fashion-MNIST training images: 60000 x [1, 28, 28], 6000 per class",
     .enabled(
-      if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
-      "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)"))
+      if: FileManager.default.fileExists(
+        atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
+      "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)"
+    ))
   func fashionMNIST() throws {
     let result = try CommandRunner.run(
       ["dataset", "info", "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", "--json"])
@@ -110,6 +124,8 @@ struct DatasetInfoCommandTests {
     #expect(object?["count"] as? Int == 60000)
     #expect(object?["shape"] as? [Int] == [60000, 1, 28, 28])
     #expect(object?["labels"] as? [Int] == [Int](repeating: 6000, count: 10))
-    #expect(object?["sha256"] as? String == "2e487a6c89124f78f2d7521542223cafe96f7123c3ca13d447772ac6ecbb3012")
+    #expect(
+      object?["sha256"] as? String
+        == "2e487a6c89124f78f2d7521542223cafe96f7123c3ca13d447772ac6ecbb3012")
   }
 }

@@ -13,14 +13,16 @@ public enum CIFAR10 {
   ///   records (with the offset of the incomplete record) or a label outside 0...9.
   public static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> ImageDataset {
     guard !bytes.isEmpty else {
-      throw DatasetError.malformed(path, at: 0, "empty file: expected CIFAR-10 records of \(recordSize) bytes")
+      throw DatasetError.malformed(
+        path, at: 0, "empty file: expected CIFAR-10 records of \(recordSize) bytes")
     }
     let records = bytes.count / recordSize
     guard bytes.count % recordSize == 0 else {
       throw DatasetError.malformed(
         path, at: records * recordSize,
         "wrong CIFAR-10 record size: \(bytes.count) bytes is \(records) records of \(recordSize) "
-          + "bytes (1 label + 3072 pixels) plus \(bytes.count % recordSize) bytes of an incomplete record")
+          + "bytes (1 label + 3072 pixels) plus \(bytes.count % recordSize) bytes of an incomplete record"
+      )
     }
     var labels = [Int](repeating: 0, count: records)
     var pixels = [UInt8](repeating: 0, count: records * (recordSize - 1))
@@ -29,15 +31,18 @@ public enum CIFAR10 {
         let label = Int(bytes[r * recordSize])
         guard label < classCount else {
           throw DatasetError.malformed(
-            path, at: r * recordSize, "label \(label) of record \(r) is outside 0...\(classCount - 1)")
+            path, at: r * recordSize,
+            "label \(label) of record \(r) is outside 0...\(classCount - 1)")
         }
         labels[r] = label
         let image = recordSize - 1
         UnsafeMutableRawBufferPointer(rebasing: out[(r * image)..<((r + 1) * image)]).copyMemory(
-          from: UnsafeRawBufferPointer(rebasing: bytes[(r * recordSize + 1)..<((r + 1) * recordSize)]))
+          from: UnsafeRawBufferPointer(
+            rebasing: bytes[(r * recordSize + 1)..<((r + 1) * recordSize)]))
       }
     }
-    return ImageDataset(count: records, channels: 3, height: 32, width: 32, pixels: .uint8(pixels), labels: labels)
+    return ImageDataset(
+      count: records, channels: 3, height: 32, width: 32, pixels: .uint8(pixels), labels: labels)
   }
 
   /// Loads a batch file, or a directory of them.
@@ -82,9 +87,13 @@ extension ImageDataset {
     var floats: [Float] = []
     var labels: [Int]? = first.labels == nil ? nil : []
     for part in parts {
-      guard part.shape.dropFirst() == first.shape.dropFirst(), (part.labels == nil) == (labels == nil) else {
+      guard part.shape.dropFirst() == first.shape.dropFirst(),
+        (part.labels == nil) == (labels == nil)
+      else {
         throw DatasetError.malformed(
-          path, "parts disagree: images \(Array(part.shape.dropFirst())) vs \(Array(first.shape.dropFirst()))")
+          path,
+          "parts disagree: images \(Array(part.shape.dropFirst())) vs \(Array(first.shape.dropFirst()))"
+        )
       }
       switch part.pixels {
       case .uint8(let v): bytes += v

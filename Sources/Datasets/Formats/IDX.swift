@@ -11,7 +11,9 @@ public enum IDX {
   /// - Throws: `DatasetError` naming `path`: bad gzip, bad magic, an unsupported element type or
   ///   rank, or a data size that does not match the header (offsets in the decompressed data
   ///   when the file is gzip'd).
-  public static func decodeImages(_ bytes: UnsafeRawBufferPointer, path: String) throws -> ImageDataset {
+  public static func decodeImages(_ bytes: UnsafeRawBufferPointer, path: String) throws
+    -> ImageDataset
+  {
     let (shape, pixels) = try decode(bytes, path: path, expectedRank: 3, what: "images")
     return ImageDataset(
       count: shape[0], channels: 1, height: shape[1], width: shape[2], pixels: .uint8(pixels),
@@ -57,7 +59,8 @@ public enum IDX {
     }
     guard replaced else { return nil }
     let stem = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
-    for candidate in [name, stem, stem + ".gz"] where FileIO.kind(of: directory + candidate) == (true, false) {
+    for candidate in [name, stem, stem + ".gz"]
+    where FileIO.kind(of: directory + candidate) == (true, false) {
       return directory + candidate
     }
     return nil
@@ -85,10 +88,13 @@ public enum IDX {
     guard magic[0] == 0, magic[1] == 0 else {
       let found = magic.map { String($0, radix: 16) }.joined(separator: " ")
       throw reader.malformed(
-        "bad IDX magic: expected 00 00 08 0\(expectedRank) (unsigned-byte \(what)), found \(found)", at: 0)
+        "bad IDX magic: expected 00 00 08 0\(expectedRank) (unsigned-byte \(what)), found \(found)",
+        at: 0)
     }
     guard magic[2] == 0x08 else {
-      let names: [UInt8: String] = [0x09: "int8", 0x0b: "int16", 0x0c: "int32", 0x0d: "float32", 0x0e: "float64"]
+      let names: [UInt8: String] = [
+        0x09: "int8", 0x0b: "int16", 0x0c: "int32", 0x0d: "float32", 0x0e: "float64",
+      ]
       throw reader.unsupported(
         "IDX element type 0x\(String(magic[2], radix: 16)) (\(names[magic[2]] ?? "unknown")) is not "
           + "supported: only 0x08 (unsigned byte)", at: 2)
@@ -101,7 +107,8 @@ public enum IDX {
     var shape: [Int] = []
     for d in 0..<expectedRank { shape.append(try reader.uint32BE("IDX extent \(d)")) }
     let dataStart = reader.offset
-    let expected = try checkedProduct(shape, or: reader.malformed("IDX shape \(shape) is too large", at: 4))
+    let expected = try checkedProduct(
+      shape, or: reader.malformed("IDX shape \(shape) is too large", at: 4))
     guard reader.remaining == expected else {
       throw reader.malformed(
         "IDX size mismatch: the header declares shape \(shape) = \(expected) bytes of data after "

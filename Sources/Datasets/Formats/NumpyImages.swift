@@ -12,7 +12,9 @@ public enum NumpyImages {
   /// Converts an array to a dataset (NHWC is transposed to NCHW).
   ///
   /// - Throws: `DatasetError.unsupported` naming `path` for other ranks or integer types.
-  public static func dataset(from array: NumpyArray, labels: [Int]? = nil, path: String) throws -> ImageDataset {
+  public static func dataset(from array: NumpyArray, labels: [Int]? = nil, path: String) throws
+    -> ImageDataset
+  {
     let s = array.shape
     let (count, height, width, channels): (Int, Int, Int, Int)
     switch s.count {
@@ -21,7 +23,8 @@ public enum NumpyImages {
     case 2: (count, height, width, channels) = (s[0], 1, 1, s[1])
     default:
       throw DatasetError.unsupported(
-        path, "a rank-\(s.count) array of shape \(s) is not an image set: expected [N, H, W, C] "
+        path,
+        "a rank-\(s.count) array of shape \(s) is not an image set: expected [N, H, W, C] "
           + "(NHWC), [N, H, W] or [N, D]")
     }
     guard channels >= 1, height >= 1, width >= 1 else {
@@ -34,15 +37,23 @@ public enum NumpyImages {
     }
     let pixels: ImageDataset.Pixels
     switch array.elements {
-    case .uint8(let v): pixels = .uint8(toChannelMajor(v, count: count, plane: height * width, channels: channels))
-    case .float32(let v): pixels = .float32(toChannelMajor(v, count: count, plane: height * width, channels: channels))
+    case .uint8(let v):
+      pixels = .uint8(toChannelMajor(v, count: count, plane: height * width, channels: channels))
+    case .float32(let v):
+      pixels = .float32(toChannelMajor(v, count: count, plane: height * width, channels: channels))
     case .float64(let v):
-      pixels = .float32(toChannelMajor(v.map { Float($0) }, count: count, plane: height * width, channels: channels))
+      pixels = .float32(
+        toChannelMajor(v.map { Float($0) }, count: count, plane: height * width, channels: channels)
+      )
     case .int32, .int64:
       throw DatasetError.unsupported(
-        path, "image arrays must be uint8 (pixels) or float32/float64 (model units), not \(array.dtype.rawValue)")
+        path,
+        "image arrays must be uint8 (pixels) or float32/float64 (model units), not \(array.dtype.rawValue)"
+      )
     }
-    return ImageDataset(count: count, channels: channels, height: height, width: width, pixels: pixels, labels: labels)
+    return ImageDataset(
+      count: count, channels: channels, height: height, width: width, pixels: pixels, labels: labels
+    )
   }
 
   /// Loads `path` and, when it exists, `labelsPath(forImages: path)`.
@@ -57,7 +68,9 @@ public enum NumpyImages {
       let labelArray = try NumpyArray(contentsOf: labelsFile)
       guard labelArray.shape.count == 1, let values = labelArray.integers() else {
         throw DatasetError.unsupported(
-          labelsFile, "labels must be a rank-1 integer array, got \(labelArray.dtype.rawValue) \(labelArray.shape)")
+          labelsFile,
+          "labels must be a rank-1 integer array, got \(labelArray.dtype.rawValue) \(labelArray.shape)"
+        )
       }
       labels = values
     }
@@ -74,8 +87,12 @@ public enum NumpyImages {
     let (n, c, plane) = (dataset.count, dataset.channels, dataset.height * dataset.width)
     let shape = [n, dataset.height, dataset.width, c]
     switch dataset.pixels {
-    case .uint8(let v): return NumpyArray(shape: shape, elements: .uint8(toChannelLast(v, count: n, plane: plane, channels: c)))
-    case .float32(let v): return NumpyArray(shape: shape, elements: .float32(toChannelLast(v, count: n, plane: plane, channels: c)))
+    case .uint8(let v):
+      return NumpyArray(
+        shape: shape, elements: .uint8(toChannelLast(v, count: n, plane: plane, channels: c)))
+    case .float32(let v):
+      return NumpyArray(
+        shape: shape, elements: .float32(toChannelLast(v, count: n, plane: plane, channels: c)))
     }
   }
 

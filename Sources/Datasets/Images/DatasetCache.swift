@@ -31,7 +31,9 @@ public struct DatasetCache: Sendable {
   ///
   /// - Throws: what `downsampled(toHeight:width:)` throws, or `DatasetError.unwritable` when the
   ///   cache directory cannot be written.
-  public func downsampled(_ dataset: ImageDataset, toHeight height: Int, width: Int) throws -> ImageDataset {
+  public func downsampled(_ dataset: ImageDataset, toHeight height: Int, width: Int) throws
+    -> ImageDataset
+  {
     if height == dataset.height && width == dataset.width { return dataset }
     let path = cachePath(for: dataset, height: height, width: width)
     if FileIO.kind(of: path) == (true, false),
@@ -51,7 +53,8 @@ public struct DatasetCache: Sendable {
   public func cachePath(for dataset: ImageDataset, height: Int, width: Int) -> String {
     var hasher = SHA256()
     hasher.update(
-      string: "precond-bench area-average v\(DatasetCache.algorithmVersion) source \(dataset.contentHash) "
+      string:
+        "precond-bench area-average v\(DatasetCache.algorithmVersion) source \(dataset.contentHash) "
         + "shape \(dataset.shape) \(dataset.pixels.isUInt8 ? "uint8" : "float32") "
         + "labels \(dataset.labels.map(DatasetCache.labelsHash) ?? "none") "
         + "to \(height)x\(width)")

@@ -45,7 +45,8 @@ extension ImageDataset {
     var deviations = [Double](repeating: 0, count: channels)
     let n = Double(count * plane)
     guard count > 0 else {
-      return ChannelStatistics(mean: means.map { _ in .nan }, standardDeviation: deviations.map { _ in .nan })
+      return ChannelStatistics(
+        mean: means.map { _ in .nan }, standardDeviation: deviations.map { _ in .nan })
     }
     switch pixels {
     case .uint8(let values):

@@ -98,7 +98,8 @@ extension ImageDataset {
   ///   class has no image (a likely typo, which would otherwise give a silently smaller set).
   public func subset(classes: [Int]) throws -> ImageDataset {
     guard let labels else {
-      throw DatasetError.invalidRequest("cannot select classes \(classes): the dataset has no labels")
+      throw DatasetError.invalidRequest(
+        "cannot select classes \(classes): the dataset has no labels")
     }
     let wanted = Set(classes)
     let histogram = labelHistogram

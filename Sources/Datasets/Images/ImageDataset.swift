@@ -87,7 +87,8 @@ public struct ImageDataset: Sendable, Equatable {
         }
       }
     case .float32(let values):
-      return Tensor(shape: [range.count, channels, height, width], scalars: Array(values[lower..<upper]))
+      return Tensor(
+        shape: [range.count, channels, height, width], scalars: Array(values[lower..<upper]))
     }
   }
 

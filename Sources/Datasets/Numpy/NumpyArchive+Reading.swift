@@ -41,7 +41,8 @@ extension NumpyArchive {
       }
       let array = try contents.withUnsafeBytes { raw in
         // Offsets inside a deflated member count from the start of its decompressed bytes.
-        var member = ByteReader(raw, path: "\(path) (member \(entry.name))", decompressed: entry.method == 8)
+        var member = ByteReader(
+          raw, path: "\(path) (member \(entry.name))", decompressed: entry.method == 8)
         return try NumpyArray(reading: &member, toEnd: true)
       }
       members.append(Member(name: name, array: array))
@@ -53,7 +54,8 @@ extension NumpyArchive {
   private static func centralDirectory(_ reader: inout ByteReader) throws -> [Entry] {
     let bytes = reader.bytes
     guard bytes.count >= 22 else {
-      throw reader.malformed("not a zip archive: \(bytes.count) bytes is shorter than an end record", at: 0)
+      throw reader.malformed(
+        "not a zip archive: \(bytes.count) bytes is shorter than an end record", at: 0)
     }
     // The end record is the last 22 bytes plus a comment of at most 65535 bytes.
     var endOffset: Int? = nil
@@ -116,7 +118,8 @@ extension NumpyArchive {
   private static func centralEntry(_ reader: inout ByteReader) throws -> Entry {
     let start = reader.offset
     guard try reader.uint32LE("central directory signature") == 0x0201_4b50 else {
-      throw reader.malformed("bad central directory file header signature (expected PK\\1\\2)", at: start)
+      throw reader.malformed(
+        "bad central directory file header signature (expected PK\\1\\2)", at: start)
     }
     _ = try reader.take(4, for: "central directory versions")
     let flags = try reader.uint16LE("general purpose flags")
@@ -132,22 +135,31 @@ extension NumpyArchive {
     var localHeaderOffset = Int(try reader.uint32LE("local header offset"))
     let name = String(decoding: try reader.take(nameLength, for: "file name"), as: UTF8.self)
     let extraStart = reader.offset
-    var extra = ByteReader(try reader.take(extraLength, for: "extra field"), path: reader.path, base: extraStart)
+    var extra = ByteReader(
+      try reader.take(extraLength, for: "extra field"), path: reader.path, base: extraStart)
     _ = try reader.take(commentLength, for: "file comment")
     // The zip64 extended information field (id 1) holds, in order, whichever of these the
     // header marks with 0xffffffff.
     while extra.remaining >= 4 {
       let id = try extra.uint16LE("extra field id")
       let size = try extra.uint16LE("extra field size")
-      var field = ByteReader(try extra.take(size, for: "extra field"), path: reader.path, base: extra.offset - size)
+      var field = ByteReader(
+        try extra.take(size, for: "extra field"), path: reader.path, base: extra.offset - size)
       guard id == 1 else { continue }
-      if uncompressedSize == 0xffff_ffff { uncompressedSize = try field.uint64LE("zip64 uncompressed size") }
-      if compressedSize == 0xffff_ffff { compressedSize = try field.uint64LE("zip64 compressed size") }
-      if localHeaderOffset == 0xffff_ffff { localHeaderOffset = try field.uint64LE("zip64 local header offset") }
+      if uncompressedSize == 0xffff_ffff {
+        uncompressedSize = try field.uint64LE("zip64 uncompressed size")
+      }
+      if compressedSize == 0xffff_ffff {
+        compressedSize = try field.uint64LE("zip64 compressed size")
+      }
+      if localHeaderOffset == 0xffff_ffff {
+        localHeaderOffset = try field.uint64LE("zip64 local header offset")
+      }
     }
     return Entry(
       name: name, method: method, flags: flags, crc: crc, compressedSize: compressedSize,
-      uncompressedSize: uncompressedSize, localHeaderOffset: localHeaderOffset, centralOffset: start)
+      uncompressedSize: uncompressedSize, localHeaderOffset: localHeaderOffset, centralOffset: start
+    )
   }
 
   /// The uncompressed bytes of one member, CRC-checked.
@@ -160,7 +172,8 @@ extension NumpyArchive {
     let localStart = reader.offset
     guard try reader.uint32LE("local file header signature") == 0x0403_4b50 else {
       throw reader.malformed(
-        "bad local file header signature for member '\(entry.name)' (expected PK\\3\\4)", at: localStart)
+        "bad local file header signature for member '\(entry.name)' (expected PK\\3\\4)",
+        at: localStart)
     }
     _ = try reader.take(22, for: "local file header")
     let nameLength = try reader.uint16LE("local file name length")
@@ -178,7 +191,8 @@ extension NumpyArchive {
       }
       contents = Array(stored)
     case 8:
-      contents = try Zlib.inflateRaw(stored, expectedSize: entry.uncompressedSize, path: path, base: dataStart)
+      contents = try Zlib.inflateRaw(
+        stored, expectedSize: entry.uncompressedSize, path: path, base: dataStart)
     default:
       throw reader.unsupported(
         "member '\(entry.name)' uses compression method \(entry.method) "

@@ -14,7 +14,8 @@ extension NumpyArchive {
       let contents = member.array.encoded()
       let crc = contents.withUnsafeBytes { Zlib.crc32($0) }
       let data = compressed ? Zlib.deflateRaw(contents) : contents
-      guard contents.count < limit, data.count < limit, out.count < limit, name.count <= 0xffff else {
+      guard contents.count < limit, data.count < limit, out.count < limit, name.count <= 0xffff
+      else {
         throw DatasetError.invalidRequest(
           "member '\(member.name)' (\(contents.count) bytes) does not fit a zip archive without zip64",
           path: path)

@@ -48,7 +48,8 @@ public struct NumpyArchive: Sendable, Equatable {
     guard let array = self[name] else {
       throw DatasetError.malformed(
         path ?? "<archive>",
-        "has no array '\(name)' (it has: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
+        "has no array '\(name)' (it has: \(names.isEmpty ? "none" : names.joined(separator: ", ")))"
+      )
     }
     return array
   }

@@ -32,7 +32,8 @@ extension NumpyArray {
     let magic = try reader.take(6, for: "the npy magic")
     guard magic.elementsEqual(NumpyArray.magic) else {
       let found = magic.map { String(format: "%02x", $0) }.joined(separator: " ")
-      throw reader.malformed("bad npy magic: expected 93 4e 55 4d 50 59 (\\x93NUMPY), found \(found)", at: start)
+      throw reader.malformed(
+        "bad npy magic: expected 93 4e 55 4d 50 59 (\\x93NUMPY), found \(found)", at: start)
     }
     let majorOffset = reader.offset
     let major = try reader.uint8("the npy format version")
@@ -61,7 +62,9 @@ extension NumpyArray {
         at: headerStart)
     }
     let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.byteWidth)
-    guard !overflow else { throw reader.malformed("shape \(header.shape) is too large", at: headerStart) }
+    guard !overflow else {
+      throw reader.malformed("shape \(header.shape) is too large", at: headerStart)
+    }
     guard reader.remaining >= byteCount else {
       throw reader.malformed(
         "truncated: shape \(header.shape) of \(header.descr) needs \(byteCount) bytes of data from "
@@ -72,19 +75,28 @@ extension NumpyArray {
       throw reader.malformed(
         "\(reader.remaining) unexpected bytes after the \(byteCount) bytes of array data")
     }
-    self.init(shape: header.shape, elements: NumpyArray.decodeElements(raw, dtype: dtype, count: count))
+    self.init(
+      shape: header.shape, elements: NumpyArray.decodeElements(raw, dtype: dtype, count: count))
   }
 
   /// Copies little-endian elements out of raw bytes.
-  static func decodeElements(_ raw: UnsafeRawBufferPointer, dtype: NumpyDType, count: Int) -> Elements {
+  static func decodeElements(_ raw: UnsafeRawBufferPointer, dtype: NumpyDType, count: Int)
+    -> Elements
+  {
     switch dtype {
     case .uint8: .uint8(Array(raw))
     case .int32: .int32(copyLittleEndian(raw, count: count) { Int32(littleEndian: $0) })
     case .int64: .int64(copyLittleEndian(raw, count: count) { Int64(littleEndian: $0) })
     case .float32:
-      .float32(copyLittleEndian(raw, count: count) { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) })
+      .float32(
+        copyLittleEndian(raw, count: count) {
+          Float(bitPattern: UInt32(littleEndian: $0.bitPattern))
+        })
     case .float64:
-      .float64(copyLittleEndian(raw, count: count) { Double(bitPattern: UInt64(littleEndian: $0.bitPattern)) })
+      .float64(
+        copyLittleEndian(raw, count: count) {
+          Double(bitPattern: UInt64(littleEndian: $0.bitPattern))
+        })
     }
   }
 

@@ -14,7 +14,8 @@ struct NumpyHeader: Equatable {
   var shape: [Int]
 
   /// Parses the header text `bytes`, which starts at file offset `base`.
-  static func parse(_ bytes: UnsafeRawBufferPointer, base: Int, path: String) throws -> NumpyHeader {
+  static func parse(_ bytes: UnsafeRawBufferPointer, base: Int, path: String) throws -> NumpyHeader
+  {
     var parser = Parser(bytes: bytes, base: base, path: path)
     return try parser.header()
   }
@@ -28,7 +29,8 @@ struct NumpyHeader: Equatable {
     case 1: shapeText = "(\(shape[0]),)"
     default: shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
-    var text = "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), "
+    var text =
+      "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), "
       + "'shape': \(shapeText), }"
     // numpy.lib.format.GROWTH_AXIS_MAX_DIGITS = 21.
     if let growthAxis = fortranOrder ? shape.last : shape.first {
@@ -75,7 +77,8 @@ struct NumpyHeader: Equatable {
 
     func describeCurrent() -> String {
       guard let c = current else { return "end of header" }
-      return (0x20..<0x7f).contains(c) ? "'\(Character(Unicode.Scalar(c)))'" : "byte 0x\(String(c, radix: 16))"
+      return (0x20..<0x7f).contains(c)
+        ? "'\(Character(Unicode.Scalar(c)))'" : "byte 0x\(String(c, radix: 16))"
     }
 
     mutating func header() throws -> NumpyHeader {
@@ -83,7 +86,10 @@ struct NumpyHeader: Equatable {
       var entries: [String: Value] = [:]
       while true {
         skipSpace()
-        if current == UInt8(ascii: "}") { position += 1; break }
+        if current == UInt8(ascii: "}") {
+          position += 1
+          break
+        }
         let keyOffset = position
         guard case .string(let key) = try value() else {
           position = keyOffset
@@ -91,7 +97,10 @@ struct NumpyHeader: Equatable {
         }
         try expect(":")
         skipSpace()
-        guard entries[key] == nil else { position = keyOffset; throw failure("duplicate key '\(key)'") }
+        guard entries[key] == nil else {
+          position = keyOffset
+          throw failure("duplicate key '\(key)'")
+        }
         switch key {
         case "descr", "fortran_order", "shape": entries[key] = try value()
         default:
@@ -99,12 +108,17 @@ struct NumpyHeader: Equatable {
           throw failure("unexpected key '\(key)' (expected descr, fortran_order, shape)")
         }
         skipSpace()
-        if current == UInt8(ascii: ",") { position += 1; continue }
+        if current == UInt8(ascii: ",") {
+          position += 1
+          continue
+        }
         try expect("}")
         break
       }
       skipSpace()
-      guard current == nil else { throw failure("unexpected \(describeCurrent()) after the dictionary") }
+      guard current == nil else {
+        throw failure("unexpected \(describeCurrent()) after the dictionary")
+      }
       guard case .string(let descr)? = entries["descr"] else {
         throw failure("missing or non-string 'descr'")
       }
@@ -125,11 +139,14 @@ struct NumpyHeader: Equatable {
         position += 1
         let start = position
         while let d = current, d != c {
-          guard d != UInt8(ascii: "\\") else { throw failure("escapes in strings are not supported") }
+          guard d != UInt8(ascii: "\\") else {
+            throw failure("escapes in strings are not supported")
+          }
           position += 1
         }
         guard current != nil else { throw failure("unterminated string") }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        let text = String(
+          decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         position += 1
         return .string(text)
       case UInt8(ascii: "T"), UInt8(ascii: "F"):
@@ -143,10 +160,16 @@ struct NumpyHeader: Equatable {
         var items: [Int] = []
         while true {
           skipSpace()
-          if current == UInt8(ascii: ")") { position += 1; break }
+          if current == UInt8(ascii: ")") {
+            position += 1
+            break
+          }
           items.append(try integer())
           skipSpace()
-          if current == UInt8(ascii: ",") { position += 1; continue }
+          if current == UInt8(ascii: ",") {
+            position += 1
+            continue
+          }
           try expect(")")
           break
         }
@@ -176,7 +199,9 @@ struct NumpyHeader: Equatable {
         digits += 1
         position += 1
       }
-      guard digits > 0 else { throw failure("expected a non-negative integer, found \(describeCurrent())") }
+      guard digits > 0 else {
+        throw failure("expected a non-negative integer, found \(describeCurrent())")
+      }
       if current == UInt8(ascii: "L") { position += 1 }
       return value
     }

@@ -46,7 +46,8 @@ struct ByteReader {
   /// Moves the cursor to relative position `position`.
   mutating func seek(to position: Int, for what: String) throws {
     guard position >= 0, position <= bytes.count else {
-      throw malformed("\(what) points to byte \(base + position), past the end at \(base + bytes.count)")
+      throw malformed(
+        "\(what) points to byte \(base + position), past the end at \(base + bytes.count)")
     }
     self.position = position
   }
@@ -92,7 +93,9 @@ struct ByteReader {
   mutating func uint64LE(_ what: String) throws -> Int {
     let start = offset
     let value = try littleEndian(8, what)
-    guard value <= UInt64(Int.max) else { throw malformed("\(what) \(value) is out of range", at: start) }
+    guard value <= UInt64(Int.max) else {
+      throw malformed("\(what) \(value) is out of range", at: start)
+    }
     return Int(value)
   }
   /// A big-endian `UInt32`.

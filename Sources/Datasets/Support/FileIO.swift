@@ -47,7 +47,8 @@ enum FileIO {
       return try FileManager.default.contentsOfDirectory(atPath: path).sorted()
     } catch {
       throw DatasetError(
-        kind: .unreadable, path: path, message: "cannot list directory: \(error.localizedDescription)")
+        kind: .unreadable, path: path,
+        message: "cannot list directory: \(error.localizedDescription)")
     }
   }
 

@@ -38,7 +38,8 @@ enum Zlib {
     var guess = input.count * 4
     if input.count >= 18 {
       let tail = input.count - 4
-      let isize = Int(input[tail]) | Int(input[tail + 1]) << 8 | Int(input[tail + 2]) << 16
+      let isize =
+        Int(input[tail]) | Int(input[tail + 1]) << 8 | Int(input[tail + 2]) << 16
         | Int(input[tail + 3]) << 24
       if isize > 0 && isize <= input.count * 1032 { guess = isize + 1 }
     }
@@ -96,7 +97,8 @@ enum Zlib {
     produced: inout Int, expectedSize: Int?, path: String, base: Int, format: String
   ) throws -> Int {
     var stream = z_stream()
-    guard inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
+    guard
+      inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
     else { throw DatasetError(kind: .unreadable, path: path, message: "zlib failed to initialise") }
     defer { inflateEnd(&stream) }
     var consumed = 0
@@ -109,7 +111,9 @@ enum Zlib {
         }
         // Doubling keeps the copying linear; a declared size caps the growth.
         let grown = max(output.count, 1 << 16)
-        output.append(contentsOf: repeatElement(0, count: expectedSize.map { min(grown, $0 + 1 - output.count) } ?? grown))
+        output.append(
+          contentsOf: repeatElement(
+            0, count: expectedSize.map { min(grown, $0 + 1 - output.count) } ?? grown))
       }
       let inPiece = min(maximumPiece, input.count - consumed)
       let outPiece = min(maximumPiece, output.count - produced)
@@ -163,7 +167,9 @@ enum Zlib {
           stream.next_in = UnsafeMutablePointer(
             mutating: source.baseAddress.map { $0.assumingMemoryBound(to: Bytef.self) + consumed })
           stream.avail_in = uInt(inPiece)
-          stream.next_out = out.baseAddress.map { $0.assumingMemoryBound(to: Bytef.self) + produced }
+          stream.next_out = out.baseAddress.map {
+            $0.assumingMemoryBound(to: Bytef.self) + produced
+          }
           stream.avail_out = uInt(outPiece)
           return CZlib.deflate(&stream, flush)
         }
@@ -171,7 +177,8 @@ enum Zlib {
       consumed += inPiece - Int(stream.avail_in)
       produced += outPiece - Int(stream.avail_out)
       if status == Z_STREAM_END { break }
-      precondition(status == Z_OK || status == Z_BUF_ERROR, "zlib deflate failed with status \(status)")
+      precondition(
+        status == Z_OK || status == Z_BUF_ERROR, "zlib deflate failed with status \(status)")
       if produced == output.count { output.append(contentsOf: repeatElement(0, count: 1 << 16)) }
     }
     output.removeSubrange(produced...)

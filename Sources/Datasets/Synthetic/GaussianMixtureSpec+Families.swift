@@ -5,9 +5,13 @@ extension GaussianMixtureSpec {
   /// Concentric 2-D rings: `componentsPerRing` equally weighted components on each circle of
   /// radius `radii[j]`, at angles `2 pi k / componentsPerRing`, all with variance `variance`.
   /// The mixture mean is zero (up to rounding).
-  public static func rings(radii: [Double], componentsPerRing: Int, variance: Double) -> GaussianMixtureSpec {
-    precondition(!radii.isEmpty && componentsPerRing >= 1 && variance > 0,
-      "rings: needs radii, componentsPerRing >= 1 and variance > 0; got \(radii), \(componentsPerRing), \(variance)")
+  public static func rings(radii: [Double], componentsPerRing: Int, variance: Double)
+    -> GaussianMixtureSpec
+  {
+    precondition(
+      !radii.isEmpty && componentsPerRing >= 1 && variance > 0,
+      "rings: needs radii, componentsPerRing >= 1 and variance > 0; got \(radii), \(componentsPerRing), \(variance)"
+    )
     var means: [[Double]] = []
     for radius in radii {
       for k in 0..<componentsPerRing {
@@ -19,19 +23,23 @@ extension GaussianMixtureSpec {
   }
 
   /// One 2-D ring of `components` equally weighted components at `radius`.
-  public static func ring(components: Int, radius: Double, variance: Double) -> GaussianMixtureSpec {
+  public static func ring(components: Int, radius: Double, variance: Double) -> GaussianMixtureSpec
+  {
     rings(radii: [radius], componentsPerRing: components, variance: variance)
   }
 
   /// A `side x side` 2-D grid of equally weighted components, `spacing` apart and centred on
   /// the origin (coordinates `(i - (side - 1) / 2) spacing`); the mixture mean is zero.
   public static func grid(side: Int, spacing: Double, variance: Double) -> GaussianMixtureSpec {
-    precondition(side >= 1 && spacing > 0 && variance > 0,
+    precondition(
+      side >= 1 && spacing > 0 && variance > 0,
       "grid: needs side >= 1, spacing > 0, variance > 0; got \(side), \(spacing), \(variance)")
     var means: [[Double]] = []
     let centre = Double(side - 1) / 2
     for i in 0..<side {
-      for j in 0..<side { means.append([(Double(i) - centre) * spacing, (Double(j) - centre) * spacing]) }
+      for j in 0..<side {
+        means.append([(Double(i) - centre) * spacing, (Double(j) - centre) * spacing])
+      }
     }
     return uniform(means: means, variance: variance)
   }
@@ -43,7 +51,8 @@ extension GaussianMixtureSpec {
   public static func centered(
     dimension: Int, components: Int, radius: Double, variance: Double, seed: UInt64
   ) -> GaussianMixtureSpec {
-    precondition(dimension >= 1 && components >= 1 && radius >= 0 && variance > 0,
+    precondition(
+      dimension >= 1 && components >= 1 && radius >= 0 && variance > 0,
       "centered: needs dimension >= 1, components >= 1, radius >= 0, variance > 0")
     let stream = RandomStream(seed: seed, purpose: .datasetSynthesis)
     var weights: [Double] = []
@@ -69,7 +78,8 @@ extension GaussianMixtureSpec {
   public static func offset(
     dimension: Int, components: Int, radius: Double, variance: Double, offset: Double, seed: UInt64
   ) -> GaussianMixtureSpec {
-    var spec = centered(dimension: dimension, components: components, radius: radius, variance: variance, seed: seed)
+    var spec = centered(
+      dimension: dimension, components: components, radius: radius, variance: variance, seed: seed)
     let shift = offset / Double(dimension).squareRoot()
     spec.means = spec.means.map { $0.map { $0 + shift } }
     return spec

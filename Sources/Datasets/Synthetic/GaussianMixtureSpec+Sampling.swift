@@ -21,7 +21,8 @@ extension GaussianMixtureSpec {
   }
 
   /// The component each row of `sample(count:from:firstSample:)` came from.
-  public func componentIndices(count: Int, from stream: RandomStream, firstSample: Int = 0) -> [Int] {
+  public func componentIndices(count: Int, from stream: RandomStream, firstSample: Int = 0) -> [Int]
+  {
     checkShape()
     return (0..<count).map { draw(stream, sample: firstSample + $0).component }
   }
@@ -47,6 +48,7 @@ extension GaussianMixtureSpec {
       componentCount >= 1 && means.count == componentCount && variances.count == componentCount
         && dimension >= 1 && means.allSatisfy { $0.count == dimension },
       "GaussianMixtureSpec: inconsistent specification (\(weights.count) weights, \(means.count) "
-        + "means of dimensions \(means.map(\.count)), \(variances.count) variances); call validate()")
+        + "means of dimensions \(means.map(\.count)), \(variances.count) variances); call validate()"
+    )
   }
 }

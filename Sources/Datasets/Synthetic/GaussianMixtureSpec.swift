@@ -37,7 +37,9 @@ public struct GaussianMixtureSpec: Codable, Sendable, Equatable, Hashable {
     func fail(_ message: String) -> DatasetError { .invalidRequest("Gaussian mixture: " + message) }
     guard !weights.isEmpty else { throw fail("no components") }
     guard means.count == weights.count, variances.count == weights.count else {
-      throw fail("\(weights.count) weights, \(means.count) means and \(variances.count) variances differ in count")
+      throw fail(
+        "\(weights.count) weights, \(means.count) means and \(variances.count) variances differ in count"
+      )
     }
     guard dimension >= 1 else { throw fail("means must have at least one coordinate") }
     for (k, mean) in means.enumerated() {
