@@ -85,6 +85,27 @@ struct DatasetInfoCommandTests {
     #expect(
       header.exitCode == 65 && header.stderr.contains("bad npy header")
         && header.stderr.contains(npy))
+    for (name, descr, order, expected) in [
+      ("complex.npy", "<c8", "False", "unsupported npy dtype '<c8'"),
+      ("fortran.npy", "|u1", "True", "fortran_order True"),
+    ] {
+      var text = Array(
+        "{'descr': '\(descr)', 'fortran_order': \(order), 'shape': (1, 2, 2), }".utf8)
+      while (10 + text.count + 1) % 64 != 0 { text.append(0x20) }
+      text.append(0x0a)
+      let file = try Self.write(
+        [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, UInt8(text.count), 0] + text
+          + [UInt8](repeating: 0, count: 32), name, in: directory)
+      let result = try CommandRunner.run(["dataset", "info", file])
+      #expect(
+        result.exitCode == 65 && result.stderr.contains(expected) && result.stderr.contains(file))
+    }
+    let gzip = try Self.write(
+      [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff], "bad-images-idx3-ubyte.gz",
+      in: directory)
+    let badGzip = try CommandRunner.run(["dataset", "info", gzip])
+    #expect(badGzip.exitCode == 65 && badGzip.stderr.contains("bad gzip data"))
+    #expect(badGzip.stderr.contains(gzip))
   }
 
   @Test("a missing dataset exits 65 and says where to put it and which script converts it")
