@@ -142,12 +142,13 @@ public struct Checkpoint: Sendable, Equatable {
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {
       try Data(try serialized()).write(to: temporary)
-      if FileManager.default.fileExists(atPath: url.path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-      } else {
-        try FileManager.default.moveItem(at: temporary, to: url)
+      // rename(2) replaces the target atomically (FileManager.replaceItemAt fails on Linux when
+      // the target exists).
+      guard rename(temporary.path, url.path) == 0 else {
+        throw CheckpointError(path: path, reason: "cannot move the new file into place (errno \(errno))")
       }
     } catch let error as CheckpointError {
+      try? FileManager.default.removeItem(at: temporary)
       throw error
     } catch {
       try? FileManager.default.removeItem(at: temporary)
@@ -170,6 +171,11 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
   public let path: String?
   /// What was wrong.
   public let reason: String
+  /// Creates an error.
+  public init(path: String?, reason: String) {
+    self.path = path
+    self.reason = reason
+  }
   /// "checkpoint PATH: REASON".
   public var description: String { "checkpoint \(path ?? "(in memory)"): \(reason)" }
 }
