@@ -1,1 +1,96 @@
-print("perf: not yet implemented")
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `perf`: micro-benchmarks of the kernels and of one training step.
+///
+/// Every subcommand prints a human-readable line, or with `--json` one JSON object whose first
+/// keys are `"gflops"` (where it applies) and `"seconds"`. Exit codes: 0 ok, 64 usage error.
+enum PerfCommand: String, CaseIterable {
+  case gemm
+  case conv
+  case elementwise
+  // Dispatch slot for the training-step benchmark (another engineer implements it in
+  // TrainStepCommand.swift; the script Scripts/side-by-side.py already calls it).
+  case trainStep = "train-step"
+
+  var spec: CommandSpec {
+    switch self {
+    case .gemm: GemmCommand.spec
+    case .conv: ConvolutionCommand.spec
+    case .elementwise: ElementwiseCommand.spec
+    case .trainStep: TrainStepCommand.spec
+    }
+  }
+
+  func run(_ arguments: ParsedArguments) throws {
+    switch self {
+    case .gemm: try GemmCommand.run(arguments)
+    case .conv: try ConvolutionCommand.run(arguments)
+    case .elementwise: try ElementwiseCommand.run(arguments)
+    case .trainStep: try TrainStepCommand.run(arguments)
+    }
+  }
+}
+
+func topLevelUsage() -> String {
+  var lines = [
+    "perf: micro-benchmarks of PrecondBench's kernels and training step.",
+    "",
+    "USAGE: perf <subcommand> [options]     (perf <subcommand> --help for its options)",
+    "",
+    "SUBCOMMANDS:",
+  ]
+  for command in PerfCommand.allCases {
+    lines.append("  " + command.rawValue.padding(to: 13) + command.spec.summary)
+  }
+  lines.append("")
+  lines.append("Build with: swift build -c release --product perf")
+  return lines.joined(separator: "\n")
+}
+
+extension String {
+  fileprivate func padding(to width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
+}
+
+func printError(_ text: String) {
+  var line = text + "\n"
+  line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+func runMain() -> Int32 {
+  let tokens = Array(CommandLine.arguments.dropFirst())
+  guard let first = tokens.first else {
+    printError(topLevelUsage())
+    return 64
+  }
+  if first == "--help" || first == "-h" || first == "help" {
+    print(topLevelUsage())
+    return 0
+  }
+  guard let command = PerfCommand(rawValue: first) else {
+    printError("perf: unknown subcommand '\(first)'\n\n" + topLevelUsage())
+    return 64
+  }
+  let rest = Array(tokens.dropFirst())
+  if rest.contains("--help") || rest.contains("-h") {
+    print(command.spec.usage)
+    return 0
+  }
+  do {
+    try command.run(ParsedArguments(tokens: rest, spec: command.spec))
+    return 0
+  } catch let failure as PerfFailure {
+    printError("error: " + failure.message)
+    return failure.code
+  } catch {
+    printError("error: \(error)")
+    return 1
+  }
+}
+
+exit(runMain())

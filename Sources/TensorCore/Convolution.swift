@@ -1,8 +1,19 @@
 /// 2-D convolutions with stride 1 and "same" zero padding, kernel 1x1 or 3x3, on NCHW tensors,
-/// computed as one matrix product per image against its im2col matrix.
+/// computed as matrix products against im2col matrices.
 ///
-/// Images are independent tasks on `ComputeThreads`; the weight gradient sums per-image
-/// contributions in increasing image order, so every result is bit-identical for any thread count.
+/// Every output element is one chain of fused multiply-adds in a fixed order (see
+/// `Convolution+Reference.swift`, the specification, which the fast path equals bit for bit):
+/// - forward: `y[b, o, s]` chains over `p = (c, ky, kx)` from zero, padding included as zeros;
+/// - input gradient: `dcol[p, s]` chains over `o`, then each input pixel adds its `dcol` terms in
+///   increasing `p`, starting from zero;
+/// - weight gradient: the batch is cut into `weightGradientGroups(batch)` groups of consecutive
+///   images (a function of the batch size only); `dW[o, p]` of a group chains over the group's
+///   images and pixels in order, and the groups' partial results are added in group order.
+///
+/// Work is split over `ComputeThreads` by images (forward, input gradient) or by groups (weight
+/// gradient), with serial matrix products inside; nothing depends on the thread count. Images are
+/// processed a few at a time ("chunks") so that small images still give the matrix product wide
+/// operands; the chunking does not change any chain either.
 public enum Convolution {
   /// The padding of a kernel of size `kernelSize` that keeps height and width.
   static func padding(_ kernelSize: Int) -> Int { kernelSize / 2 }
@@ -16,59 +27,102 @@ public enum Convolution {
       "\(function): kernel must be 1x1 or 3x3, weight is \(weight)")
   }
 
-  /// Writes the im2col matrix `[channels * k * k, height * width]` of one image.
+  /// Number of groups the weight gradient sums separately before adding them in order: up to 8
+  /// groups of consecutive images (sizes differ by at most one). Part of the numerical
+  /// definition, so it depends on the batch size only.
+  public static func weightGradientGroups(batch: Int) -> Int { max(1, min(batch, 8)) }
+
+  /// Columns the matrix products should get at least: images are chunked until a chunk has this
+  /// many pixels (performance only; see the type's summary).
+  static let targetChunkColumns = 256
+
+  /// Images per chunk for planes of `plane` pixels.
+  static func imagesPerChunk(plane: Int, batch: Int) -> Int {
+    max(1, min(batch, (targetChunkColumns + plane - 1) / max(plane, 1)))
+  }
+
+  /// Number of chunks the forward pass cuts the batch into: about `imagesPerChunk` images each,
+  /// an even number when there are several, so that two threads get the same work.
+  static func chunkCount(plane: Int, batch: Int) -> Int {
+    if batch <= 1 { return max(batch, 1) }
+    var count = (batch + imagesPerChunk(plane: plane, batch: batch) - 1) / imagesPerChunk(plane: plane, batch: batch)
+    if count > 1 && count % 2 == 1 && count < batch { count += 1 }
+    return count
+  }
+
+  /// `count` consecutive ranges covering `0..<total`, sizes differing by at most one.
+  static func split(_ total: Int, into count: Int) -> [Range<Int>] {
+    let base = total / count
+    let extra = total % count
+    var ranges: [Range<Int>] = []
+    var start = 0
+    for index in 0..<count {
+      let size = base + (index < extra ? 1 : 0)
+      ranges.append(start..<(start + size))
+      start += size
+    }
+    return ranges
+  }
+
+  /// Writes the im2col rows `[channels * k * k]` of one image into columns
+  /// `0..<height * width` of `col`, whose rows are `rowStride` apart.
   static func im2col(
     _ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernelSize k: Int,
-    into col: UnsafeMutablePointer<Float>
+    into col: UnsafeMutablePointer<Float>, rowStride: Int
   ) {
     let pad = padding(k)
     let plane = height * width
     for c in 0..<channels {
+      let source = image + c * plane
       for ky in 0..<k {
         for kx in 0..<k {
-          let row = col + ((c * k + ky) * k + kx) * plane
+          let row = col + ((c * k + ky) * k + kx) * rowStride
           let dy = ky - pad
           let dx = kx - pad
+          // Valid x: 0 <= x + dx < width.
+          let xStart = max(0, -dx)
+          let xEnd = min(width, width - dx)
           for y in 0..<height {
-            let sy = y + dy
             let target = row + y * width
+            let sy = y + dy
             if sy < 0 || sy >= height {
-              for x in 0..<width { target[x] = 0 }
+              target.update(repeating: 0, count: width)
               continue
             }
-            let source = image + c * plane + sy * width
-            for x in 0..<width {
-              let sx = x + dx
-              target[x] = (sx >= 0 && sx < width) ? source[sx] : 0
-            }
+            for x in 0..<xStart { target[x] = 0 }
+            (target + xStart).update(from: source + sy * width + xStart + dx, count: xEnd - xStart)
+            for x in xEnd..<width { target[x] = 0 }
           }
         }
       }
     }
   }
 
-  /// Adds the im2col-shaped gradient back onto the image gradient (the adjoint of `im2col`).
+  /// Adds the im2col-shaped gradient (columns `0..<height * width` of `col`, rows `rowStride`
+  /// apart) back onto one image's gradient: the adjoint of `im2col`. Each pixel receives its terms
+  /// in increasing row order.
   static func col2imAdd(
-    _ col: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernelSize k: Int,
-    into image: UnsafeMutablePointer<Float>
+    _ col: UnsafePointer<Float>, rowStride: Int, channels: Int, height: Int, width: Int,
+    kernelSize k: Int, into image: UnsafeMutablePointer<Float>
   ) {
     let pad = padding(k)
     let plane = height * width
     for c in 0..<channels {
+      let target = image + c * plane
       for ky in 0..<k {
         for kx in 0..<k {
-          let row = col + ((c * k + ky) * k + kx) * plane
+          let row = col + ((c * k + ky) * k + kx) * rowStride
           let dy = ky - pad
           let dx = kx - pad
-          for y in 0..<height {
-            let sy = y + dy
-            if sy < 0 || sy >= height { continue }
-            let target = image + c * plane + sy * width
-            let source = row + y * width
-            for x in 0..<width {
-              let sx = x + dx
-              if sx >= 0 && sx < width { target[sx] += source[x] }
-            }
+          let xStart = max(0, -dx)
+          let xEnd = min(width, width - dx)
+          let yStart = max(0, -dy)
+          let yEnd = min(height, height - dy)
+          if yStart >= yEnd || xStart >= xEnd { continue }
+          for y in yStart..<yEnd {
+            let to = target + (y + dy) * width + dx
+            let from = row + y * width
+            for x in xStart..<xEnd { to[x] += from[x] }
           }
         }
       }
@@ -87,25 +141,53 @@ public enum Convolution {
     let k = weight.shape[2]
     let plane = height * width
     let depth = channels * k * k
+    let chunks = split(batch, into: chunkCount(plane: plane, batch: batch))
     return Tensor(shape: [batch, outChannels, height, width]) { out in
+      if out.isEmpty { return }
       input.scalars.withUnsafeBufferPointer { px in
         weight.scalars.withUnsafeBufferPointer { pw in
           let shared = UncheckedSendable((px.baseAddress!, pw.baseAddress!, out.baseAddress!))
-          ComputeThreads.forEachTask(batch) { b in
+          ComputeThreads.forEachTask(chunks.count) { task in
             let (x, w, y) = shared.value
-            let image = x + b * channels * plane
-            let a = MatrixOperand(w, leadingDimension: depth)
-            if k == 1 {
-              Gemm.multiply(m: outChannels, n: plane, k: depth, a: a,
-                b: MatrixOperand(image, leadingDimension: plane),
+            let images = chunks[task]
+            let columns = images.count * plane
+            let weights = MatrixOperand(w, leadingDimension: depth)
+            if images.count == 1 && k == 1 {
+              let b = images.lowerBound
+              Gemm.multiply(m: outChannels, n: plane, k: depth, a: weights,
+                b: MatrixOperand(x + b * channels * plane, leadingDimension: plane),
                 c: y + b * outChannels * plane, ldc: plane, accumulate: false, parallel: false)
-            } else {
-              let col = UnsafeMutablePointer<Float>.allocate(capacity: depth * plane)
-              defer { col.deallocate() }
-              im2col(image, channels: channels, height: height, width: width, kernelSize: k, into: col)
-              Gemm.multiply(m: outChannels, n: plane, k: depth, a: a,
-                b: MatrixOperand(col, leadingDimension: plane),
-                c: y + b * outChannels * plane, ldc: plane, accumulate: false, parallel: false)
+              return
+            }
+            ScratchBuffers.with(capacity: depth * columns) { col in
+              // col [depth, columns]: image g of the chunk in columns g*plane ..< (g+1)*plane.
+              for (g, b) in images.enumerated() {
+                let image = x + b * channels * plane
+                if k == 1 {
+                  for c in 0..<channels {
+                    (col + c * columns + g * plane).update(from: image + c * plane, count: plane)
+                  }
+                } else {
+                  im2col(image, channels: channels, height: height, width: width, kernelSize: k,
+                    into: col + g * plane, rowStride: columns)
+                }
+              }
+              if images.count == 1 {
+                Gemm.multiply(m: outChannels, n: plane, k: depth, a: weights,
+                  b: MatrixOperand(col, leadingDimension: plane),
+                  c: y + images.lowerBound * outChannels * plane, ldc: plane, accumulate: false, parallel: false)
+                return
+              }
+              ScratchBuffers.with(capacity: outChannels * columns) { result in
+                Gemm.multiply(m: outChannels, n: columns, k: depth, a: weights,
+                  b: MatrixOperand(col, leadingDimension: columns),
+                  c: result, ldc: columns, accumulate: false, parallel: false)
+                for (g, b) in images.enumerated() {
+                  for o in 0..<outChannels {
+                    (y + (b * outChannels + o) * plane).update(from: result + o * columns + g * plane, count: plane)
+                  }
+                }
+              }
             }
           }
         }
@@ -126,52 +208,34 @@ public enum Convolution {
     let k = weight.shape[2]
     let plane = height * width
     let depth = channels * k * k
-    // Buffers that are not needed still get one element: an empty array's base address points
-    // at the standard library's shared empty-array storage, which must never be written.
-    var inputGradient = [Float](repeating: 0, count: needInput ? input.count : 1)
-    // Per-image weight gradients, summed afterwards in image order.
-    var partials = [Float](repeating: 0, count: needWeight ? batch * outChannels * depth : 1)
-    input.scalars.withUnsafeBufferPointer { px in
-      weight.scalars.withUnsafeBufferPointer { pw in
-        upstream.scalars.withUnsafeBufferPointer { pg in
-          inputGradient.withUnsafeMutableBufferPointer { pdx in
-            partials.withUnsafeMutableBufferPointer { pdw in
-              let shared = UncheckedSendable((px.baseAddress!, pw.baseAddress!, pg.baseAddress!,
-                needInput ? pdx.baseAddress : nil, needWeight ? pdw.baseAddress : nil))
-              ComputeThreads.forEachTask(batch) { b in
-                let (x, w, g, dx, dw) = shared.value
-                let image = x + b * channels * plane
-                let gradOut = g + b * outChannels * plane
-                let col = UnsafeMutablePointer<Float>.allocate(capacity: depth * plane)
-                defer { col.deallocate() }
-                if let dw {
-                  let source: UnsafePointer<Float>
-                  if k == 1 {
-                    source = image
-                  } else {
-                    im2col(image, channels: channels, height: height, width: width, kernelSize: k, into: col)
-                    source = UnsafePointer(col)
-                  }
-                  // dW_b [out, depth] = dY_b [out, plane] . col_b^T [plane, depth]
-                  Gemm.multiply(m: outChannels, n: depth, k: plane,
-                    a: MatrixOperand(gradOut, leadingDimension: plane),
-                    b: MatrixOperand(source, leadingDimension: plane, transposed: true),
-                    c: dw + b * outChannels * depth, ldc: depth, accumulate: false, parallel: false)
-                }
-                if let dx {
-                  let target = dx + b * channels * plane
-                  if k == 1 {
-                    Gemm.multiply(m: depth, n: plane, k: outChannels,
-                      a: MatrixOperand(w, leadingDimension: depth, transposed: true),
-                      b: MatrixOperand(gradOut, leadingDimension: plane),
-                      c: target, ldc: plane, accumulate: false, parallel: false)
-                  } else {
-                    // dcol [depth, plane] = W^T [depth, out] . dY_b [out, plane]
-                    Gemm.multiply(m: depth, n: plane, k: outChannels,
-                      a: MatrixOperand(w, leadingDimension: depth, transposed: true),
-                      b: MatrixOperand(gradOut, leadingDimension: plane),
-                      c: col, ldc: plane, accumulate: false, parallel: false)
-                    col2imAdd(col, channels: channels, height: height, width: width, kernelSize: k, into: target)
+    let weightSize = outChannels * depth
+    let groups = split(batch, into: weightGradientGroups(batch: batch))
+    let perChunk = imagesPerChunk(plane: plane, batch: batch)
+    var inputGradient = needInput ? [Float](repeating: 0, count: input.count) : []
+    // One partial weight gradient per group, added in group order afterwards.
+    var partials = needWeight ? [Float](repeating: 0, count: groups.count * weightSize) : []
+    if batch > 0 && plane > 0 && (needInput || needWeight) {
+      input.scalars.withUnsafeBufferPointer { px in
+        weight.scalars.withUnsafeBufferPointer { pw in
+          upstream.scalars.withUnsafeBufferPointer { pg in
+            inputGradient.withUnsafeMutableBufferPointer { pdx in
+              partials.withUnsafeMutableBufferPointer { pdw in
+                // An empty array still has a base address (the shared empty storage): pass nil
+                // explicitly for a gradient that is not wanted.
+                let shared = UncheckedSendable(
+                  (px.baseAddress!, pw.baseAddress!, pg.baseAddress!, needInput ? pdx.baseAddress : nil,
+                   needWeight ? pdw.baseAddress : nil))
+                ComputeThreads.forEachTask(groups.count) { task in
+                  let (x, w, g, dx, dw) = shared.value
+                  let group = groups[task]
+                  var first = group.lowerBound
+                  while first < group.upperBound {
+                    let images = first..<min(first + perChunk, group.upperBound)
+                    backwardChunk(
+                      images: images, x: x, w: w, g: g, dx: dx,
+                      dw: dw.map { $0 + task * weightSize }, accumulate: first > group.lowerBound,
+                      channels: channels, height: height, width: width, outChannels: outChannels, kernelSize: k)
+                    first = images.upperBound
                   }
                 }
               }
@@ -182,18 +246,93 @@ public enum Convolution {
     }
     var weightGradient: Tensor? = nil
     if needWeight {
-      let size = outChannels * depth
-      var sum = [Float](repeating: 0, count: size)
+      var sum = [Float](repeating: 0, count: weightSize)
       partials.withUnsafeBufferPointer { p in
         sum.withUnsafeMutableBufferPointer { s in
-          for b in 0..<batch {
-            let part = p.baseAddress! + b * size
-            for i in 0..<size { s[i] += part[i] }
+          for group in 0..<groups.count {
+            let part = p.baseAddress! + group * weightSize
+            for i in 0..<weightSize { s[i] += part[i] }
           }
         }
       }
       weightGradient = Tensor(shape: weight.shape, scalars: sum)
     }
     return (needInput ? Tensor(shape: input.shape, scalars: inputGradient) : nil, weightGradient)
+  }
+
+  /// The backward pass of the images `images` (a chunk inside one weight-gradient group): adds
+  /// their input gradients into `dx` (if non-nil) and continues the group's weight-gradient
+  /// chains in `dw` (if non-nil; started afresh when `accumulate` is false).
+  static func backwardChunk(
+    images: Range<Int>, x: UnsafePointer<Float>, w: UnsafePointer<Float>, g: UnsafePointer<Float>,
+    dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, accumulate: Bool,
+    channels: Int, height: Int, width: Int, outChannels: Int, kernelSize k: Int
+  ) {
+    let plane = height * width
+    let depth = channels * k * k
+    let columns = images.count * plane
+    // The chunk's upstream gradient as one [outChannels, columns] matrix (a view when it is one image).
+    let single = images.count == 1
+    ScratchBuffers.with(capacity: single ? 0 : outChannels * columns) { gathered in
+      let upstream: UnsafePointer<Float>
+      if single {
+        upstream = g + images.lowerBound * outChannels * plane
+      } else {
+        for (index, b) in images.enumerated() {
+          for o in 0..<outChannels {
+            (gathered + o * columns + index * plane).update(from: g + (b * outChannels + o) * plane, count: plane)
+          }
+        }
+        upstream = UnsafePointer(gathered)
+      }
+      let gradientOut = MatrixOperand(upstream, leadingDimension: columns)
+      ScratchBuffers.with(capacity: depth * columns) { col in
+        if let dw {
+          // dW [out, depth] (+)= dY [out, columns] . col^T [columns, depth]
+          let source: UnsafePointer<Float>
+          if single && k == 1 {
+            source = x + images.lowerBound * channels * plane
+          } else {
+            for (index, b) in images.enumerated() {
+              let image = x + b * channels * plane
+              if k == 1 {
+                for c in 0..<channels {
+                  (col + c * columns + index * plane).update(from: image + c * plane, count: plane)
+                }
+              } else {
+                im2col(image, channels: channels, height: height, width: width, kernelSize: k,
+                  into: col + index * plane, rowStride: columns)
+              }
+            }
+            source = UnsafePointer(col)
+          }
+          Gemm.multiply(m: outChannels, n: depth, k: columns, a: gradientOut,
+            b: MatrixOperand(source, leadingDimension: columns, transposed: true),
+            c: dw, ldc: depth, accumulate: accumulate, parallel: false)
+        }
+        if let dx {
+          // dcol [depth, columns] = W^T [depth, out] . dY [out, columns]
+          let weightsTransposed = MatrixOperand(w, leadingDimension: depth, transposed: true)
+          if single && k == 1 {
+            Gemm.multiply(m: depth, n: plane, k: outChannels, a: weightsTransposed, b: gradientOut,
+              c: dx + images.lowerBound * channels * plane, ldc: plane, accumulate: false, parallel: false)
+            return
+          }
+          Gemm.multiply(m: depth, n: columns, k: outChannels, a: weightsTransposed, b: gradientOut,
+            c: col, ldc: columns, accumulate: false, parallel: false)
+          for (index, b) in images.enumerated() {
+            let target = dx + b * channels * plane
+            if k == 1 {
+              for c in 0..<channels {
+                (target + c * plane).update(from: col + c * columns + index * plane, count: plane)
+              }
+            } else {
+              col2imAdd(col + index * plane, rowStride: columns, channels: channels, height: height,
+                width: width, kernelSize: k, into: target)
+            }
+          }
+        }
+      }
+    }
   }
 }

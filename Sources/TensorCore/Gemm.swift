@@ -25,28 +25,29 @@ public struct MatrixOperand {
 /// General matrix products `C = op(A) op(B) (+ C)` in Float32.
 ///
 /// `reference` is the naive triple loop kept as the specification; `multiply` is the packed,
-/// register-tiled SIMD path (see `GemmKernel.swift`) tested against it. Both accumulate every
-/// element with fused multiply-adds in increasing `k` order, so their results differ only by the
-/// fast path's blocking of `k` into panels.
+/// register-tiled SIMD path (see `GemmKernel.swift`) tested against it. Both form every element
+/// as one chain of fused multiply-adds in increasing `p`, started from `C[i, j]` (accumulate) or
+/// zero, so they agree bit for bit whatever the tiling, block sizes or thread count.
 public enum Gemm {
   /// The naive reference: `C[i, j] = (accumulate ? C[i, j] : 0) + sum_p A[i, p] B[p, j]`, the sum
-  /// formed by fused multiply-adds in increasing `p`.
+  /// formed as the chain `s = fma(A[i, p], B[p, j], s)` for `p = 0, 1, ..., k - 1`, started at
+  /// `s = accumulate ? C[i, j] : 0`.
   public static func reference(
     m: Int, n: Int, k: Int, a: MatrixOperand, b: MatrixOperand,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
   ) {
     for i in 0..<m {
       for j in 0..<n {
-        var sum: Float = 0
+        var sum: Float = accumulate ? c[i * ldc + j] : 0
         for p in 0..<k { sum = sum.addingProduct(a.element(i, p), b.element(p, j)) }
-        c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum
+        c[i * ldc + j] = sum
       }
     }
   }
 
-  /// The fast product with the same contract as `reference`, parallel over a fixed partition of
-  /// `C` into tiles on `ComputeThreads` (serial when `parallel` is false, e.g. inside a task that
-  /// is itself parallel). Bit-identical for any thread count.
+  /// The fast product with the same contract as `reference` and the same bits, parallel over a
+  /// fixed partition of `C` into tiles on `ComputeThreads` (serial when `parallel` is false, e.g.
+  /// inside a task that is itself parallel). Bit-identical for any thread count.
   public static func multiply(
     m: Int, n: Int, k: Int, a: MatrixOperand, b: MatrixOperand,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, parallel: Bool = true

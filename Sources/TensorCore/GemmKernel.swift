@@ -1,162 +1,240 @@
 /// The packed, register-tiled SIMD product behind `Gemm.multiply` (the BLIS/GotoBLAS scheme).
 ///
-/// `C` is cut into a fixed grid of `rowBlock x columnBlock` tiles, one task each. A task walks `k`
-/// in panels of `depthBlock`, packs its slices of `op(A)` (micro-panels of `microRows` rows) and
-/// `op(B)` (micro-panels of `microColumns` columns, zero-padded at the edges) and runs a
-/// `microRows x microColumns` kernel held in 12 SIMD8 accumulators. Every element of `C` is
-/// therefore computed by the same sequence of fused multiply-adds whatever the tile it lands in
-/// and whatever thread runs that tile: the thread count cannot change a bit.
+/// Three steps:
+/// 1. `op(A)` is packed once into micro-panels of `microRows` rows and `op(B)` into micro-panels
+///    of `microColumns` columns, both cut along `k` into blocks of `depthBlock` and zero-padded
+///    at the edges (`GemmKernel+Packing.swift`). Packing is a copy, split over the pool.
+/// 2. `C` is cut into a fixed grid of tiles (`Partition`, a function of the shape only), one task
+///    each; a task walks the depth blocks in increasing order and, inside a block, runs the
+///    `microRows x microColumns` register kernel over its micro-tiles.
+/// 3. The kernel holds a 6x16 tile of `C` in 12 SIMD8 accumulators. It starts them from zero in
+///    the first depth block (from `C` itself when accumulating) and from the stored partial result
+///    in later blocks, and adds `a_ip * b_pj` with one fused multiply-add per step.
+///
+/// So every element of `C` is the single chain
+/// `fma(a[i,k-1], b[k-1,j], ... fma(a[i,0], b[0,j], (accumulate ? C[i,j] : 0)))` in increasing
+/// `p`, exactly the chain of `Gemm.reference`: the fast path is bit-identical to the reference,
+/// and no tiling, block size or thread count can change a bit.
 enum GemmKernel {
+  /// Rows of the register tile (6 x 2 ymm accumulators + 2 for B + 1 broadcast: 15 of 16 ymm).
   static let microRows = 6
+  /// Columns of the register tile: two SIMD8 vectors.
   static let microColumns = 16
+  /// Depth of a packed block: a B micro-panel (16 KiB) stays in L1 while the kernel sweeps the
+  /// A micro-panels of the task, which stay in L2.
   static let depthBlock = 256
-  static let rowBlock = 96
-  static let columnBlock = 256
+  /// Most micro-panels of rows in one task's tile (96 rows).
+  static let maxRowPanelsPerTask = 16
+  /// Most micro-panels of columns in one task's tile (256 columns).
+  static let maxColumnPanelsPerTask = 16
+  /// Below this many multiply-adds a product runs on the calling thread: waking the pool costs
+  /// more than it saves. Results do not depend on it.
+  static let parallelThreshold = 1 << 18
+
+  /// The packed geometry of one product.
+  struct Layout {
+    let m: Int
+    let n: Int
+    let k: Int
+    let rowPanels: Int
+    let columnPanels: Int
+    let depthBlocks: Int
+
+    init(m: Int, n: Int, k: Int) {
+      self.m = m
+      self.n = n
+      self.k = k
+      rowPanels = (m + microRows - 1) / microRows
+      columnPanels = (n + microColumns - 1) / microColumns
+      depthBlocks = (k + depthBlock - 1) / depthBlock
+    }
+
+    /// Floats of packed `op(A)`: every row panel, every depth.
+    var packedACount: Int { rowPanels * microRows * k }
+    /// Floats of packed `op(B)`.
+    var packedBCount: Int { columnPanels * microColumns * k }
+
+    /// Depth of block `block`.
+    @inline(__always)
+    func depth(ofBlock block: Int) -> Int { min(depthBlock, k - block * depthBlock) }
+
+    /// Start of A micro-panel `panel` in depth block `block`: blocks are stored one after the
+    /// other, and inside a block the panels, each `[depth][microRows]`.
+    @inline(__always)
+    func offsetA(block: Int, panel: Int) -> Int {
+      block * depthBlock * rowPanels * microRows + panel * microRows * depth(ofBlock: block)
+    }
+
+    /// Start of B micro-panel `panel` in depth block `block`, each panel `[depth][microColumns]`.
+    @inline(__always)
+    func offsetB(block: Int, panel: Int) -> Int {
+      block * depthBlock * columnPanels * microColumns + panel * microColumns * depth(ofBlock: block)
+    }
+  }
+
+  /// The fixed grid of tasks over `C`, in units of micro-panels: chunks of near-equal size (they
+  /// differ by at most one panel), and an even number of tasks whenever there are several, so
+  /// that two threads get the same work.
+  struct Partition {
+    let rowChunks: [Range<Int>]
+    let columnChunks: [Range<Int>]
+
+    init(_ layout: Layout) {
+      var rows = (layout.rowPanels + maxRowPanelsPerTask - 1) / maxRowPanelsPerTask
+      var columns = (layout.columnPanels + maxColumnPanelsPerTask - 1) / maxColumnPanelsPerTask
+      let large = layout.m * layout.n * layout.k >= parallelThreshold
+      if large && (rows * columns) % 2 == 1 {
+        // One more chunk along the dimension whose chunks are larger.
+        let rowsLarger = layout.rowPanels * columns >= layout.columnPanels * rows
+        if rowsLarger && layout.rowPanels > rows {
+          rows += 1
+        } else if layout.columnPanels > columns {
+          columns += 1
+        } else if layout.rowPanels > rows {
+          rows += 1
+        }
+      }
+      rowChunks = Partition.split(layout.rowPanels, into: rows)
+      columnChunks = Partition.split(layout.columnPanels, into: columns)
+    }
+
+    /// `count` consecutive ranges covering `0..<total`, sizes differing by at most one.
+    static func split(_ total: Int, into count: Int) -> [Range<Int>] {
+      let base = total / count
+      let extra = total % count
+      var ranges: [Range<Int>] = []
+      var start = 0
+      for index in 0..<count {
+        let size = base + (index < extra ? 1 : 0)
+        ranges.append(start..<(start + size))
+        start += size
+      }
+      return ranges
+    }
+
+    var taskCount: Int { rowChunks.count * columnChunks.count }
+  }
 
   static func run(
     m: Int, n: Int, k: Int, a: MatrixOperand, b: MatrixOperand,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, parallel: Bool
   ) {
-    let rowTiles = (m + rowBlock - 1) / rowBlock
-    let columnTiles = (n + columnBlock - 1) / columnBlock
-    let shared = UncheckedSendable((a, b, c))
-    let body = { (task: Int) in
-      let (a, b, c) = shared.value
-      let i0 = (task / columnTiles) * rowBlock
-      let j0 = (task % columnTiles) * columnBlock
-      tile(
-        rows: i0..<min(i0 + rowBlock, m), columns: j0..<min(j0 + columnBlock, n), k: k,
-        a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-    }
-    if parallel {
-      ComputeThreads.forEachTask(rowTiles * columnTiles, body)
-    } else {
-      for task in 0..<(rowTiles * columnTiles) { body(task) }
+    let layout = Layout(m: m, n: n, k: k)
+    let partition = Partition(layout)
+    let useThreads = parallel && m * n * k >= parallelThreshold
+    ScratchBuffers.with(capacity: layout.packedACount) { packedA in
+      ScratchBuffers.with(capacity: layout.packedBCount) { packedB in
+        let shared = UncheckedSendable((a, b, c, packedA, packedB))
+        // Step 1: pack; A by row chunk, then B by column chunk.
+        let rowChunkCount = partition.rowChunks.count
+        let packTasks = rowChunkCount + partition.columnChunks.count
+        let pack = { (task: Int) in
+          let (a, b, _, packedA, packedB) = shared.value
+          if task < rowChunkCount {
+            packRowPanels(a, panels: partition.rowChunks[task], layout: layout, into: packedA)
+          } else {
+            packColumnPanels(b, panels: partition.columnChunks[task - rowChunkCount], layout: layout, into: packedB)
+          }
+        }
+        // Step 2: one task per tile of C.
+        let columnChunkCount = partition.columnChunks.count
+        let compute = { (task: Int) in
+          let (_, _, c, packedA, packedB) = shared.value
+          tile(
+            rowPanels: partition.rowChunks[task / columnChunkCount],
+            columnPanels: partition.columnChunks[task % columnChunkCount],
+            layout: layout, packedA: packedA, packedB: packedB, c: c, ldc: ldc, accumulate: accumulate)
+        }
+        if useThreads {
+          ComputeThreads.forEachTask(packTasks, pack)
+          ComputeThreads.forEachTask(partition.taskCount, compute)
+        } else {
+          for task in 0..<packTasks { pack(task) }
+          for task in 0..<partition.taskCount { compute(task) }
+        }
+      }
     }
   }
 
+  /// Computes the tile of `C` covered by `rowPanels` x `columnPanels`, depth block after depth
+  /// block.
   static func tile(
-    rows: Range<Int>, columns: Range<Int>, k: Int, a: MatrixOperand, b: MatrixOperand,
+    rowPanels: Range<Int>, columnPanels: Range<Int>, layout: Layout,
+    packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
   ) {
-    let rowPanels = (rows.count + microRows - 1) / microRows
-    let columnPanels = (columns.count + microColumns - 1) / microColumns
-    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * microRows * depthBlock)
-    let packedB = UnsafeMutablePointer<Float>.allocate(capacity: columnPanels * microColumns * depthBlock)
-    defer {
-      packedA.deallocate()
-      packedB.deallocate()
-    }
-    var result = [Float](repeating: 0, count: microRows * microColumns)
-    var p0 = 0
-    while p0 < k {
-      let depth = min(depthBlock, k - p0)
-      packRows(a, rows: rows, depth: p0..<(p0 + depth), into: packedA)
-      packColumns(b, columns: columns, depth: p0..<(p0 + depth), into: packedB)
-      let addToC = accumulate || p0 > 0
-      for jp in 0..<columnPanels {
-        let panelB = packedB + jp * microColumns * depth
-        let j = columns.lowerBound + jp * microColumns
-        let width = min(microColumns, columns.upperBound - j)
-        for ip in 0..<rowPanels {
-          let panelA = packedA + ip * microRows * depth
-          let i = rows.lowerBound + ip * microRows
-          let height = min(microRows, rows.upperBound - i)
+    for block in 0..<layout.depthBlocks {
+      let depth = layout.depth(ofBlock: block)
+      let startFromC = accumulate || block > 0
+      for jp in columnPanels {
+        let panelB = packedB + layout.offsetB(block: block, panel: jp)
+        let j = jp * microColumns
+        let width = min(microColumns, layout.n - j)
+        for ip in rowPanels {
+          let panelA = packedA + layout.offsetA(block: block, panel: ip)
+          let i = ip * microRows
+          let height = min(microRows, layout.m - i)
           if height == microRows && width == microColumns {
-            microKernel(depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, addToC: addToC)
+            microKernel(depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, startFromC: startFromC)
           } else {
-            // Edge tile: the same kernel on zero-padded panels into a scratch tile, then the
-            // valid part is added; the arithmetic per element is unchanged.
-            result.withUnsafeMutableBufferPointer { scratch in
-              microKernel(depth: depth, a: panelA, b: panelB, c: scratch.baseAddress!, ldc: microColumns, addToC: false)
-              for r in 0..<height {
-                for q in 0..<width {
-                  let value = scratch[r * microColumns + q]
-                  let target = c + (i + r) * ldc + j + q
-                  target.pointee = addToC ? target.pointee + value : value
-                }
-              }
-            }
-          }
-        }
-      }
-      p0 += depth
-    }
-  }
-
-  /// Packs rows `rows` x depth `depth` of op(A) into micro-panels: panel `ip`, step `p`, row `r`
-  /// lands at `ip * microRows * depth + p * microRows + r`.
-  @inline(__always)
-  static func packRows(_ a: MatrixOperand, rows: Range<Int>, depth: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-    let d = depth.count
-    let panels = (rows.count + microRows - 1) / microRows
-    for ip in 0..<panels {
-      let panel = out + ip * microRows * d
-      for r in 0..<microRows {
-        let i = rows.lowerBound + ip * microRows + r
-        if i < rows.upperBound {
-          if a.isTransposed {
-            var source = a.base + depth.lowerBound * a.leadingDimension + i
-            for p in 0..<d {
-              panel[p * microRows + r] = source.pointee
-              source += a.leadingDimension
-            }
-          } else {
-            let source = a.base + i * a.leadingDimension + depth.lowerBound
-            for p in 0..<d { panel[p * microRows + r] = source[p] }
-          }
-        } else {
-          for p in 0..<d { panel[p * microRows + r] = 0 }
-        }
-      }
-    }
-  }
-
-  /// Packs columns `columns` x depth `depth` of op(B) into micro-panels: panel `jp`, step `p`,
-  /// column `q` lands at `jp * microColumns * depth + p * microColumns + q`.
-  @inline(__always)
-  static func packColumns(_ b: MatrixOperand, columns: Range<Int>, depth: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-    let d = depth.count
-    let panels = (columns.count + microColumns - 1) / microColumns
-    for jp in 0..<panels {
-      let panel = out + jp * microColumns * d
-      let j0 = columns.lowerBound + jp * microColumns
-      let width = min(microColumns, columns.upperBound - j0)
-      if b.isTransposed {
-        for q in 0..<microColumns {
-          if q < width {
-            var source = b.base + (j0 + q) * b.leadingDimension + depth.lowerBound
-            for p in 0..<d {
-              panel[p * microColumns + q] = source.pointee
-              source += 1
-            }
-          } else {
-            for p in 0..<d { panel[p * microColumns + q] = 0 }
-          }
-        }
-      } else {
-        for p in 0..<d {
-          let source = b.base + (depth.lowerBound + p) * b.leadingDimension + j0
-          let target = panel + p * microColumns
-          if width == microColumns {
-            for q in 0..<microColumns { target[q] = source[q] }
-          } else {
-            for q in 0..<microColumns { target[q] = q < width ? source[q] : 0 }
+            edgeKernel(
+              depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, height: height, width: width,
+              startFromC: startFromC)
           }
         }
       }
     }
   }
 
-  /// The 6 x 16 register tile: `C = (addToC ? C : 0) + A_panel B_panel` over `depth` steps.
-  @inline(__always)
+  /// A partial tile at the bottom or right edge: the same kernel on a 6x16 scratch tile holding
+  /// the valid part of `C` (zeros elsewhere), then the valid part copied back. The chain of each
+  /// valid element is unchanged.
+  @inline(never)
+  static func edgeKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int, height: Int, width: Int, startFromC: Bool
+  ) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: microRows * microColumns) { scratch in
+      let tile = scratch.baseAddress!
+      tile.initialize(repeating: 0, count: microRows * microColumns)
+      if startFromC {
+        for r in 0..<height {
+          for q in 0..<width { tile[r * microColumns + q] = c[r * ldc + q] }
+        }
+      }
+      microKernel(depth: depth, a: a, b: b, c: tile, ldc: microColumns, startFromC: startFromC)
+      for r in 0..<height {
+        for q in 0..<width { c[r * ldc + q] = tile[r * microColumns + q] }
+      }
+    }
+  }
+
+  /// The 6 x 16 register tile: `C = (startFromC ? C : 0) + A_panel B_panel`, one fused
+  /// multiply-add per element and step, steps in increasing order.
+  ///
+  /// `a`: `[depth][6]`, `b`: `[depth][16]`, `c`: 6 rows of 16 at stride `ldc`.
+  @inline(never)
   static func microKernel(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, addToC: Bool
+    c: UnsafeMutablePointer<Float>, ldc: Int, startFromC: Bool
   ) {
     typealias V = SIMD8<Float>
+    let row0 = UnsafeMutableRawPointer(c)
+    let row1 = row0 + ldc * 4
+    let row2 = row1 + ldc * 4
+    let row3 = row2 + ldc * 4
+    let row4 = row3 + ldc * 4
+    let row5 = row4 + ldc * 4
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
     var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+    if startFromC {
+      c00 = row0.loadUnaligned(as: V.self); c01 = row0.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c10 = row1.loadUnaligned(as: V.self); c11 = row1.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c20 = row2.loadUnaligned(as: V.self); c21 = row2.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c30 = row3.loadUnaligned(as: V.self); c31 = row3.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c40 = row4.loadUnaligned(as: V.self); c41 = row4.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c50 = row5.loadUnaligned(as: V.self); c51 = row5.loadUnaligned(fromByteOffset: 32, as: V.self)
+    }
     var pa = a
     var pb = UnsafeRawPointer(b)
     for _ in 0..<depth {
@@ -177,17 +255,11 @@ enum GemmKernel {
       pa += 6
       pb += 64
     }
-    @inline(__always) func store(_ row: Int, _ lo: V, _ hi: V) {
-      let target = UnsafeMutableRawPointer(c + row * ldc)
-      if addToC {
-        target.storeBytes(of: target.loadUnaligned(as: V.self) + lo, as: V.self)
-        target.storeBytes(of: target.loadUnaligned(fromByteOffset: 32, as: V.self) + hi, toByteOffset: 32, as: V.self)
-      } else {
-        target.storeBytes(of: lo, as: V.self)
-        target.storeBytes(of: hi, toByteOffset: 32, as: V.self)
-      }
-    }
-    store(0, c00, c01); store(1, c10, c11); store(2, c20, c21)
-    store(3, c30, c31); store(4, c40, c41); store(5, c50, c51)
+    row0.storeBytes(of: c00, as: V.self); row0.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+    row1.storeBytes(of: c10, as: V.self); row1.storeBytes(of: c11, toByteOffset: 32, as: V.self)
+    row2.storeBytes(of: c20, as: V.self); row2.storeBytes(of: c21, toByteOffset: 32, as: V.self)
+    row3.storeBytes(of: c30, as: V.self); row3.storeBytes(of: c31, toByteOffset: 32, as: V.self)
+    row4.storeBytes(of: c40, as: V.self); row4.storeBytes(of: c41, toByteOffset: 32, as: V.self)
+    row5.storeBytes(of: c50, as: V.self); row5.storeBytes(of: c51, toByteOffset: 32, as: V.self)
   }
 }

@@ -22,8 +22,11 @@ struct GemmTests {
     return Tensor(shape: [m, n], scalars: c)
   }
 
-  @Test("Fast path equals the reference on random shapes, every transpose, with and without accumulation",
-    arguments: [(1, 1, 1), (5, 7, 3), (6, 16, 256), (13, 33, 257), (97, 130, 300), (200, 17, 600), (64, 512, 40)])
+  @Test("Fast path equals the reference bit for bit on random shapes, every transpose, with and without accumulation",
+    arguments: [
+      (1, 1, 1), (5, 7, 3), (6, 16, 256), (13, 33, 257), (97, 130, 300), (200, 17, 600), (64, 512, 40),
+      (7, 9, 8), (12, 32, 9), (100, 200, 513), (193, 271, 17),
+    ])
   func fastMatchesReference(shape: (Int, Int, Int)) {
     let (m, n, k) = shape
     for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -33,7 +36,7 @@ struct GemmTests {
       for onto in [nil, c0] {
         let fast = Self.product(a, b, ta: ta, tb: tb, m: m, n: n, k: k, reference: false, accumulateOnto: onto)
         let slow = Self.product(a, b, ta: ta, tb: tb, m: m, n: n, k: k, reference: true, accumulateOnto: onto)
-        expectClose(fast, slow, relative: 1e-5, absolute: 1e-5 * Double(k).squareRoot(), "m\(m) n\(n) k\(k) ta\(ta) tb\(tb)")
+        expectBitIdentical(fast, slow, "m\(m) n\(n) k\(k) ta\(ta) tb\(tb) accumulate \(onto != nil)")
       }
     }
   }

@@ -21,7 +21,7 @@ struct KernelTests {
     }
   }
 
-  @Test("3x3 convolution matches a direct loop; 1, 2 and 4 threads agree bit for bit")
+  @Test("3x3 convolution matches a direct loop; 1, 2, 3 and 4 threads agree bit for bit")
   func convolution() {
     let x = randomTensor([3, 4, 6, 5], seed: 3)
     let w = randomTensor([7, 4, 3, 3], seed: 4)
@@ -40,12 +40,41 @@ struct KernelTests {
     expectClose(y, Tensor(shape: [3, 7, 6, 5], scalars: direct), relative: 1e-5, absolute: 1e-5)
     let g = randomTensor([3, 7, 6, 5], seed: 5)
     let one = ComputeThreads.withCount(1) { Convolution.backward(x, weight: w, upstream: g) }
-    for threads in [2, 4] {
+    for threads in [2, 3, 4] {
       let many = ComputeThreads.withCount(threads) { (Convolution.forward(x, weight: w), Convolution.backward(x, weight: w, upstream: g)) }
       expectBitIdentical(many.0, y)
       expectBitIdentical(many.1.input!, one.input!)
       expectBitIdentical(many.1.weight!, one.weight!)
     }
+  }
+
+  @Test("Fast convolution equals the reference loops bit for bit, forward and both gradients, any thread count",
+    arguments: [
+      [3, 4, 6, 5, 7, 3], [10, 3, 7, 7, 5, 3], [9, 5, 8, 8, 6, 1], [2, 2, 16, 17, 3, 3], [12, 17, 4, 3, 9, 1],
+      [1, 1, 5, 5, 1, 3], [17, 6, 3, 3, 33, 3],
+    ])
+  func convolutionMatchesReference(shape: [Int]) {
+    let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
+    let x = randomTensor([batch, inChannels, height, width], seed: 11)
+    let w = randomTensor([outChannels, inChannels, k, k], seed: 12)
+    let g = randomTensor([batch, outChannels, height, width], seed: 13)
+    let expectedForward = Convolution.referenceForward(x, weight: w)
+    let expected = Convolution.referenceBackward(x, weight: w, upstream: g)
+    for threads in 1...4 {
+      let (forward, both) = ComputeThreads.withCount(threads) {
+        (Convolution.forward(x, weight: w), Convolution.backward(x, weight: w, upstream: g))
+      }
+      let label = "\(shape) threads \(threads)"
+      expectBitIdentical(forward, expectedForward, "forward \(label)")
+      expectBitIdentical(both.input!, expected.input, "input gradient \(label)")
+      expectBitIdentical(both.weight!, expected.weight, "weight gradient \(label)")
+    }
+    let inputOnly = Convolution.backward(x, weight: w, upstream: g, needInput: true, needWeight: false)
+    #expect(inputOnly.weight == nil)
+    expectBitIdentical(inputOnly.input!, expected.input, "input gradient alone \(shape)")
+    let weightOnly = Convolution.backward(x, weight: w, upstream: g, needInput: false, needWeight: true)
+    #expect(weightOnly.input == nil)
+    expectBitIdentical(weightOnly.weight!, expected.weight, "weight gradient alone \(shape)")
   }
 
   @Test("Pooling and upsampling are adjoint to their backward passes")

@@ -1,0 +1,92 @@
+import TensorCore
+
+/// `perf conv`: GFLOP/s of `Convolution.forward` or `Convolution.backward` on one shape.
+enum ConvolutionCommand {
+  /// Which gradients `--backward` times.
+  enum Gradient: String, CaseIterable {
+    case both, input, weight
+  }
+
+  static let spec = CommandSpec(
+    name: "conv", summary: "GFLOP/s of the stride-1 'same' convolution, forward or backward.",
+    usage: """
+      USAGE: perf conv --shape BxCinxHxWxCout [--kernel 3|1] [--threads T] [--backward]
+                       [--gradient both|input|weight] [--repeat R] [--json]
+
+      Times Convolution.forward (or .backward with --backward) on NCHW input [B, Cin, H, W] and
+      weight [Cout, Cin, k, k]. Useful FLOPs: forward 2 B Cout H W Cin k^2; each gradient (input,
+      weight) the same again. GFLOP/s = useful FLOPs / seconds, seconds being the BEST seconds per
+      call over R timed runs of at least 0.2 s each, after one warm-up run.
+
+      OPTIONS:
+        --shape BxCinxHxWxCout  batch, input channels, height, width, output channels (required)
+        --kernel 3|1            kernel size (default 3)
+        --threads T             worker threads of ComputeThreads (default 1)
+        --backward              time the backward pass instead of the forward
+        --gradient G            with --backward: both (default), input or weight
+        --repeat R              timed runs (default 5)
+        --json                  print {"gflops": ..., "seconds": ..., ...} on one line
+        --help                  this text
+      """,
+    valueOptions: ["--shape", "--kernel", "--threads", "--gradient", "--repeat"],
+    flags: ["--backward", "--json"])
+
+  static func run(_ arguments: ParsedArguments) throws {
+    let extents = try arguments.shape("--shape", count: 5, pattern: "BxCinxHxWxCout")
+    let (batch, inChannels, height, width, outChannels) = (extents[0], extents[1], extents[2], extents[3], extents[4])
+    let kernel = try arguments.integer("--kernel", default: 3, atLeast: 1)
+    guard kernel == 1 || kernel == 3 else {
+      throw PerfFailure.usage("perf conv: --kernel must be 3 or 1, got \(kernel)")
+    }
+    let threads = try arguments.integer("--threads", default: 1, atLeast: 1)
+    let runs = try arguments.integer("--repeat", default: 5, atLeast: 1)
+    let backward = arguments.flag("--backward")
+    let gradientText = arguments.options["--gradient"] ?? Gradient.both.rawValue
+    guard let gradient = Gradient(rawValue: gradientText) else {
+      let valid = Gradient.allCases.map(\.rawValue).joined(separator: ", ")
+      throw PerfFailure.usage("perf conv: --gradient must be one of \(valid), got '\(gradientText)'")
+    }
+    ComputeThreads.count = threads
+
+    let inputs = RandomStream(seed: 2, purpose: .testing)
+    let x = inputs.uniformTensor(shape: [batch, inChannels, height, width], low: -1, high: 1)
+    let w = inputs.atStep(1).uniformTensor(shape: [outChannels, inChannels, kernel, kernel], low: -1, high: 1)
+    let g = inputs.atStep(2).uniformTensor(shape: [batch, outChannels, height, width], low: -1, high: 1)
+    let passFlops = 2 * Double(batch * outChannels * height * width) * Double(inChannels * kernel * kernel)
+    let flops: Double
+    let measurement: Measurement
+    if backward {
+      let needInput = gradient != .weight
+      let needWeight = gradient != .input
+      flops = passFlops * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))
+      measurement = Measurement.of(runs: runs) {
+        let result = Convolution.backward(x, weight: w, upstream: g, needInput: needInput, needWeight: needWeight)
+        blackHole(result.input?.count ?? 0)
+      }
+    } else {
+      flops = passFlops
+      measurement = Measurement.of(runs: runs) {
+        blackHole(Convolution.forward(x, weight: w).count)
+      }
+    }
+    let gflops = flops / measurement.best / 1e9
+    let pass = backward ? "backward-\(gradient.rawValue)" : "forward"
+    if arguments.flag("--json") {
+      print(
+        "{\"gflops\": \(gflops), \"seconds\": \(measurement.best), \"median_seconds\": \(measurement.median), "
+          + "\"statistic\": \"best\", \"shape\": [\(batch), \(inChannels), \(height), \(width), \(outChannels)], "
+          + "\"kernel\": \(kernel), \"pass\": \"\(pass)\", \"threads\": \(threads), \"runs\": \(runs)}")
+    } else {
+      print(
+        "conv \(batch)x\(inChannels)x\(height)x\(width)x\(outChannels) k\(kernel) \(pass) threads \(threads): "
+          + "\(formatted(gflops)) GFLOP/s best, \(formatted(flops / measurement.median / 1e9)) median, "
+          + "\(formatted(measurement.best * 1e3, digits: 4)) ms per call (best of \(runs))")
+    }
+  }
+}
+
+/// Keeps a result alive so the optimiser cannot drop the work that produced it.
+@inline(never)
+func blackHole(_ value: Int) {
+  if value == -1 { print("") }
+}
