@@ -2,6 +2,7 @@
 let allCommands: [any Subcommand.Type] = [
   VersionCommand.self,
   DatasetInfoCommand.self,
+  FDCommand.self,
 ]
 
 /// `precond-bench version`: prints the version.
