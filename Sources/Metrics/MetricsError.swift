@@ -26,7 +26,8 @@ public enum MetricsError: Error, Equatable, Sendable, CustomStringConvertible {
     case .nonFiniteInput(let what): return "\(what) contains NaN or infinite values"
     case .noConvergence(let what): return "\(what): eigenvalue iteration did not converge"
     case .notPositiveSemidefinite(let what, let eigenvalue, let largest):
-      return "\(what) is not positive semidefinite: eigenvalue \(eigenvalue) against a largest of \(largest)"
+      return
+        "\(what) is not positive semidefinite: eigenvalue \(eigenvalue) against a largest of \(largest)"
     case .notSymmetric(let what, let asymmetry):
       return "\(what) is not symmetric (relative asymmetry \(asymmetry))"
     case .dimensionMismatch(let a, let da, let b, let db):

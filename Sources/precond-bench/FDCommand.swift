@@ -14,8 +14,9 @@ enum FDCommand: Subcommand {
       USAGE: precond-bench fd A B [--json]
 
       Prints the Frechet distance |mu_A - mu_B|^2 + tr(S_A + S_B - 2 (S_A^1/2 S_B S_A^1/2)^1/2)
-      between the Gaussians fitted to A and B, computed in Double through symmetric
-      eigendecompositions. Each of A and B is
+      between the Gaussians fitted to A and B, computed in Double through a symmetric
+      eigendecomposition of F^T S_B F, with S_A = F F^T by Cholesky (or, when S_A is singular,
+      by its eigendecomposition). Each of A and B is
         - an .npy feature matrix [N, D] (float32 or float64, N >= 2): its mean and unbiased
           (N - 1) covariance are computed, as pytorch-fid and EDM do, or
         - an .npz archive with members mu [D] and sigma [D, D] (stored or compressed), as
@@ -26,7 +27,8 @@ enum FDCommand: Subcommand {
 
       OPTIONS:
         --json       print {"fd", "features", "metric", "dimension", "meanTerm",
-                     "covarianceTerm", "clampedEigenvalues", "roundOffZeroEigenvalues", "a", "b"}
+                     "covarianceTerm", "route", "clampedEigenvalues",
+                     "roundOffZeroEigenvalues", "a", "b"}
 
       EXIT CODES: 0 ok, 64 usage error, 65 missing or malformed file or mismatched dimensions.
       """,
@@ -48,6 +50,7 @@ enum FDCommand: Subcommand {
     let dimension: Int
     let meanTerm: Double
     let covarianceTerm: Double
+    let route: String
     let clampedEigenvalues: Int
     let roundOffZeroEigenvalues: Int
     let a: Input
@@ -68,8 +71,9 @@ enum FDCommand: Subcommand {
       let report = Report(
         fd: distance.value, features: extractor.rawValue, metric: extractor.frechetMetricName,
         dimension: a.moments.dimension, meanTerm: distance.meanTerm,
-        covarianceTerm: distance.covarianceTerm, clampedEigenvalues: distance.clampedEigenvalues,
-        roundOffZeroEigenvalues: distance.firstCovarianceClamping.roundOffZeros + distance.productClamping.roundOffZeros,
+        covarianceTerm: distance.covarianceTerm, route: distance.route.rawValue,
+        clampedEigenvalues: distance.clampedEigenvalues,
+        roundOffZeroEigenvalues: distance.roundOffZeroEigenvalues,
         a: input(a), b: input(b))
       if arguments.flag("--json") {
         Console.out(try Console.json(report))
@@ -97,7 +101,7 @@ enum FDCommand: Subcommand {
       "  A: \(a.path) (\(a.summary))",
       "  B: \(b.path) (\(b.summary))",
       "  |mu_A - mu_B|^2 = \(report.meanTerm), trace term = \(report.covarianceTerm)",
-      "  eigenvalues set to zero: \(report.clampedEigenvalues) negative, \(report.roundOffZeroEigenvalues) at round-off level",
+      "  S_A factored by \(report.route); eigenvalues set to zero: \(report.clampedEigenvalues) negative, \(report.roundOffZeroEigenvalues) at round-off level",
       "  (FID only if both hold Inception-v3 pool features; PrecondBench ships no Inception weights)",
     ].joined(separator: "\n")
   }

@@ -1,13 +1,14 @@
 import Metrics
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Symmetric eigensolvers")
 struct EigensolverTests {
   /// Checks `A = E^T diag(lambda) E`, `E E^T = I` and ascending order, to `tolerance * |A|`.
   static func expectValid(
-    _ decomposition: SymmetricEigendecomposition, of a: DoubleMatrix, tolerance: Double, _ label: String,
+    _ decomposition: SymmetricEigendecomposition, of a: DoubleMatrix, tolerance: Double,
+    _ label: String,
     sourceLocation: SourceLocation = #_sourceLocation
   ) {
     guard let e = decomposition.eigenvectors else {
@@ -16,11 +17,16 @@ struct EigensolverTests {
     }
     let scale = max(a.frobeniusNorm, 1e-300)
     let residual = MetricsFixtures.maxDifference(decomposition.reconstructed(), a) / scale
-    #expect(residual <= tolerance, "\(label): reconstruction error \(residual)", sourceLocation: sourceLocation)
+    #expect(
+      residual <= tolerance, "\(label): reconstruction error \(residual)",
+      sourceLocation: sourceLocation)
     let gram = MetricsFixtures.naiveProduct(e, e.transposed())
     let orthogonality = MetricsFixtures.maxDifference(gram, .identity(a.rows))
-    #expect(orthogonality <= tolerance, "\(label): orthogonality error \(orthogonality)", sourceLocation: sourceLocation)
-    #expect(zip(decomposition.eigenvalues, decomposition.eigenvalues.dropFirst()).allSatisfy { $0 <= $1 },
+    #expect(
+      orthogonality <= tolerance, "\(label): orthogonality error \(orthogonality)",
+      sourceLocation: sourceLocation)
+    #expect(
+      zip(decomposition.eigenvalues, decomposition.eigenvalues.dropFirst()).allSatisfy { $0 <= $1 },
       "\(label): eigenvalues not ascending", sourceLocation: sourceLocation)
   }
 
@@ -34,10 +40,15 @@ struct EigensolverTests {
     let reference = try SymmetricEigendecomposition.jacobi(a)
     let scale = max(a.frobeniusNorm, 1e-300)
     let tolerance = 1e-10
-    expectValid(fast, of: a, tolerance: tolerance, label + " (fast)", sourceLocation: sourceLocation)
-    expectValid(reference, of: a, tolerance: tolerance, label + " (Jacobi)", sourceLocation: sourceLocation)
-    let valueError = zip(fast.eigenvalues, reference.eigenvalues).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
-    #expect(valueError <= tolerance, "\(label): eigenvalue error \(valueError)", sourceLocation: sourceLocation)
+    expectValid(
+      fast, of: a, tolerance: tolerance, label + " (fast)", sourceLocation: sourceLocation)
+    expectValid(
+      reference, of: a, tolerance: tolerance, label + " (Jacobi)", sourceLocation: sourceLocation)
+    let valueError =
+      zip(fast.eigenvalues, reference.eigenvalues).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
+    #expect(
+      valueError <= tolerance, "\(label): eigenvalue error \(valueError)",
+      sourceLocation: sourceLocation)
     let values = reference.eigenvalues
     let n = values.count
     var start = 0
@@ -58,7 +69,9 @@ struct EigensolverTests {
       }
       // Eigenvector error scales as eps |A| / gap; clusters are separated by >= 1e-6 |A| here
       // and by much more in every matrix below.
-      #expect(worst <= 1e-8, "\(label): eigenspace \(start)..<\(end) differs by \(worst)", sourceLocation: sourceLocation)
+      #expect(
+        worst <= 1e-8, "\(label): eigenspace \(start)..<\(end) differs by \(worst)",
+        sourceLocation: sourceLocation)
       start = end
     }
   }
@@ -74,9 +87,11 @@ struct EigensolverTests {
     #expect(diagonal.eigenvalues == [-1, 2, 3])
   }
 
-  @Test("Fast path matches Jacobi on random symmetric matrices", arguments: [1, 2, 3, 5, 17, 40, 70])
+  @Test(
+    "Fast path matches Jacobi on random symmetric matrices", arguments: [1, 2, 3, 5, 17, 40, 70])
   func randomSymmetric(n: Int) throws {
-    try Self.expectAgreement(MetricsFixtures.symmetricMatrix(n, seed: UInt64(100 + n)), "random n=\(n)")
+    try Self.expectAgreement(
+      MetricsFixtures.symmetricMatrix(n, seed: UInt64(100 + n)), "random n=\(n)")
   }
 
   @Test("Fast path matches Jacobi with repeated eigenvalues")
@@ -91,16 +106,19 @@ struct EigensolverTests {
   func nearZeroEigenvalues() throws {
     // X^T X with 7 samples in 30 dimensions: rank 7, 23 eigenvalues at round-off level.
     let x = MetricsFixtures.normalMatrix(7, 30, seed: 8)
-    try Self.expectAgreement(MetricsFixtures.naiveProduct(x.transposed(), x).symmetrized(), "rank 7 of 30")
+    try Self.expectAgreement(
+      MetricsFixtures.naiveProduct(x.transposed(), x).symmetrized(), "rank 7 of 30")
     let values = (0..<25).map { i in i < 5 ? 1e-13 * Double(i) : Double(i) }
-    try Self.expectAgreement(MetricsFixtures.matrix(withEigenvalues: values, seed: 9), "tiny eigenvalues")
+    try Self.expectAgreement(
+      MetricsFixtures.matrix(withEigenvalues: values, seed: 9), "tiny eigenvalues")
   }
 
   @Test("Larger matrices cross the WY block size; graded spectra stay accurate")
   func largerMatrix() throws {
     let a = MetricsFixtures.symmetricMatrix(150, seed: 10)
     try Self.expectAgreement(a, "random n=150")
-    let graded = MetricsFixtures.matrix(withEigenvalues: (0..<80).map { 1e-6 * Double($0 * $0) }, seed: 11)
+    let graded = MetricsFixtures.matrix(
+      withEigenvalues: (0..<80).map { 1e-6 * Double($0 * $0) }, seed: 11)
     try Self.expectAgreement(graded, "graded n=80")
   }
 
@@ -122,6 +140,7 @@ struct EigensolverTests {
     let one = try ComputeThreads.withCount(1) { try SymmetricEigendecomposition(symmetric: a) }
     let two = try ComputeThreads.withCount(2) { try SymmetricEigendecomposition(symmetric: a) }
     #expect(one.eigenvalues.map(\.bitPattern) == two.eigenvalues.map(\.bitPattern))
-    #expect(one.eigenvectors!.scalars.map(\.bitPattern) == two.eigenvectors!.scalars.map(\.bitPattern))
+    #expect(
+      one.eigenvectors!.scalars.map(\.bitPattern) == two.eigenvectors!.scalars.map(\.bitPattern))
   }
 }

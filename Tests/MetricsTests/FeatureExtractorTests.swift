@@ -1,19 +1,27 @@
 import Metrics
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Feature extractors")
 struct FeatureExtractorTests {
   @Test("Names, parsing at the boundary, and the external extractor's error")
   func namesAndParsing() throws {
-    #expect(FeatureExtractor.allCases.map(\.frechetMetricName) == ["fd-pixels", "fd-randconv", "fd-external"])
+    #expect(
+      FeatureExtractor.allCases.map(\.frechetMetricName) == [
+        "fd-pixels", "fd-randconv", "fd-external",
+      ])
     #expect(try FeatureExtractor(parsing: "randconv") == .randconv)
-    #expect(throws: MetricsError.unknownChoice(kind: "feature extractor", given: "inception", valid: ["pixels", "randconv", "external"])) {
+    #expect(
+      throws: MetricsError.unknownChoice(
+        kind: "feature extractor", given: "inception", valid: ["pixels", "randconv", "external"])
+    ) {
       try FeatureExtractor(parsing: "inception")
     }
     #expect(FeatureExtractor.randconv.specification.hasPrefix("randconv-v1"))
-    #expect(throws: MetricsError.self) { try FeatureExtractor.external.features(of: Tensor(zeros: [2, 3])) }
+    #expect(throws: MetricsError.self) {
+      try FeatureExtractor.external.features(of: Tensor(zeros: [2, 3]))
+    }
   }
 
   @Test("pixels flattens each sample")
@@ -31,22 +39,30 @@ struct FeatureExtractorTests {
     #expect(features.shape == [5, 448])
     #expect(features.isFinite)
     #expect(RandomConvolutionFeatures.featureDimension == 448)
-    let again = ComputeThreads.withCount(2) { RandomConvolutionFeatures(inputChannels: 3).features(of: images) }
+    let again = ComputeThreads.withCount(2) {
+      RandomConvolutionFeatures(inputChannels: 3).features(of: images)
+    }
     expectBitIdentical(features, again)
     // A sample's features do not depend on its batch.
     let alone = RandomConvolutionFeatures(inputChannels: 3).features(of: images.rows(2..<3))
     expectBitIdentical(alone, features.rows(2..<3))
     // Standard deviations are non-negative; different images have different features.
-    #expect((0..<5).allSatisfy { r in (32..<64).allSatisfy { features.scalars[r * 448 + $0] >= 0 } })
+    #expect(
+      (0..<5).allSatisfy { r in (32..<64).allSatisfy { features.scalars[r * 448 + $0] >= 0 } })
     #expect(features.rows(0..<1) != features.rows(1..<2))
     // Odd sizes, one channel.
-    let gray = RandomConvolutionFeatures(inputChannels: 1).features(of: randomTensor([2, 1, 7, 9], seed: 3))
+    let gray = RandomConvolutionFeatures(inputChannels: 1).features(
+      of: randomTensor([2, 1, 7, 9], seed: 3))
     #expect(gray.shape == [2, 448])
     // Golden values (first run of randconv-v1): a change of the network, its seed or its feature
     // order shows up here. The tolerance leaves room for a different Float GEMM blocking.
     let golden = RandomConvolutionFeatures(inputChannels: 3).features(
-      of: RandomStream(seed: 2, purpose: .testing).uniformTensor(shape: [5, 3, 12, 10], low: -1, high: 1))
-    for (index, value) in [(0, 0.315132), (33, 0.42914706), (100, 0.46954608), (447, 0.08466933), (448 * 4 + 300, 0.48263752)] {
+      of: RandomStream(seed: 2, purpose: .testing).uniformTensor(
+        shape: [5, 3, 12, 10], low: -1, high: 1))
+    for (index, value) in [
+      (0, 0.315132), (33, 0.42914706), (100, 0.46954608), (447, 0.08466933),
+      (448 * 4 + 300, 0.48263752),
+    ] {
       expectClose(Double(golden.scalars[index]), value, relative: 1e-4, "feature \(index)")
     }
   }

@@ -4,7 +4,8 @@ import TensorCore
 /// Seeded random matrices for the Metrics tests.
 enum MetricsFixtures {
   /// `[rows, columns]` with standard normal elements.
-  static func normalMatrix(_ rows: Int, _ columns: Int, seed: UInt64, step: Int = 0) -> DoubleMatrix {
+  static func normalMatrix(_ rows: Int, _ columns: Int, seed: UInt64, step: Int = 0) -> DoubleMatrix
+  {
     let stream = RandomStream(seed: seed, purpose: .testing, step: step)
     var scalars = [Double]()
     scalars.reserveCapacity(rows * columns)

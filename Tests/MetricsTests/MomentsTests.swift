@@ -1,7 +1,7 @@
 import Metrics
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Feature moments")
 struct MomentsTests {
@@ -20,9 +20,12 @@ struct MomentsTests {
     return (mean, c)
   }
 
-  @Test("Mean and unbiased (N-1) covariance of float32 and float64 samples match the textbook formula")
+  @Test(
+    "Mean and unbiased (N-1) covariance of float32 and float64 samples match the textbook formula")
   func matchesNaive() {
-    let features = RandomStream(seed: 1, purpose: .testing).normalTensor(shape: [523, 37]).map { 3 + 2 * $0 }
+    let features = RandomStream(seed: 1, purpose: .testing).normalTensor(shape: [523, 37]).map {
+      3 + 2 * $0
+    }
     let rows = (0..<523).map { r in (0..<37).map { Double(features.scalars[r * 37 + $0]) } }
     let (mean, covariance) = Self.naiveMoments(rows)
     let moments = FeatureMoments(features: features)
@@ -32,7 +35,9 @@ struct MomentsTests {
     #expect(MetricsFixtures.maxDifference(moments.covariance, covariance) <= 1e-13)
     #expect(moments.covariance.relativeAsymmetry == 0)
     let doubles = rows.flatMap { $0 }
-    let fromDoubles = doubles.withUnsafeBufferPointer { FeatureMoments(samples: $0, count: 523, dimension: 37) }
+    let fromDoubles = doubles.withUnsafeBufferPointer {
+      FeatureMoments(samples: $0, count: 523, dimension: 37)
+    }
     #expect(MetricsFixtures.maxDifference(fromDoubles.covariance, moments.covariance) == 0)
   }
 
@@ -42,7 +47,9 @@ struct MomentsTests {
     let m = FeatureMoments(features: x)
     #expect(m.mean == [2, 4, 3.5])
     let delta = [-2.0, -4, -1]
-    for i in 0..<3 { for j in 0..<3 { expectClose(m.covariance[i, j], delta[i] * delta[j] / 2, relative: 1e-15) } }
+    for i in 0..<3 {
+      for j in 0..<3 { expectClose(m.covariance[i, j], delta[i] * delta[j] / 2, relative: 1e-15) }
+    }
   }
 
   @Test("Bit-identical for 1 and 2 threads")

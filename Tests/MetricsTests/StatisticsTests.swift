@@ -1,7 +1,7 @@
 import Metrics
 import TensorCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Two-sample statistics")
 struct StatisticsTests {
@@ -39,13 +39,15 @@ struct StatisticsTests {
     let stream = RandomStream(seed: 8, purpose: .bootstrap)
     let slow = [300.0, 320, 310, 290, 305]
     let fast = [100.0, 110, 95, 105, 100]
-    let r = Bootstrap.medianRatioInterval(numerator: slow, denominator: fast, resamples: 4000, stream: stream)
+    let r = Bootstrap.medianRatioInterval(
+      numerator: slow, denominator: fast, resamples: 4000, stream: stream)
     expectClose(r.estimate, 3.05, relative: 1e-12)
     #expect(r.lower <= r.estimate && r.estimate <= r.upper)
     #expect(r.lower > 2.5 && r.upper < 3.5)
     #expect(r.undefinedResamples == 0)
     let never = Bootstrap.medianRatioInterval(
-      numerator: [.infinity, .infinity, 100], denominator: [.infinity, 50, .infinity], resamples: 1000, stream: stream)
+      numerator: [.infinity, .infinity, 100], denominator: [.infinity, 50, .infinity],
+      resamples: 1000, stream: stream)
     #expect(never.undefinedResamples > 0)
     #expect(never.estimate.isNaN)
   }
@@ -119,7 +121,9 @@ struct StatisticsTests {
     // Hand check of the tie correction: ties {2.3 x3, 6.1 x2, 7.2 x2, 3.0 x2} give
     // sum(t^3 - t) = 24 + 6 + 6 + 6 = 42; N = 26, sigma^2 = 168/12 (27 - 42/650) = 377.0954;
     // z = (106.5 - 84 - 0.5)/sqrt(377.0954) = 1.13292; p = 2 P(Z >= z) = 0.25725.
-    expectClose(tied.pValue, 2 * NormalDistribution.survival(22 / (14 * (27 - 42.0 / 650)).squareRoot()), relative: 1e-12)
+    expectClose(
+      tied.pValue, 2 * NormalDistribution.survival(22 / (14 * (27 - 42.0 / 650)).squareRoot()),
+      relative: 1e-12)
     // No ties, 30 + 25 values: asymptotic p = 0.06665626046296995, exact p = 0.06637139226452649
     // (SciPy 1.17.1, computed offline).
     let u = (1...30).map { (Double($0) * 0.37).truncatingRemainder(dividingBy: 5.1) }

@@ -7,8 +7,10 @@ struct FDCommandTests {
   /// NumPy-written statistics (see Tests/MetricsTests/FeatureFileFixtures.swift for how they were
   /// made): `np.savez` of mu1/s1 and `np.savez_compressed` of mu2/s2, dimension 3. SciPy's
   /// `sqrtm` route gives FD = 3.093669200771977 between them (computed offline).
-  static let storedStatistics = "UEsDBC0AAAAAAAAAIQAqwR1E//////////8GABQAbXUubnB5AQAQAJgAAAAAAAAAmAAAAAAAAACTTlVNUFkBAHYAeydkZXNjcic6ICc8ZjgnLCAnZm9ydHJhbl9vcmRlcic6IEZhbHNlLCAnc2hhcGUnOiAoMywpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgCgAAAAAAAPA/AAAAAAAAAEAAAAAAAAAIQFBLAwQtAAAAAAAAACEA/2SeDf//////////CQAUAHNpZ21hLm5weQEAEADIAAAAAAAAAMgAAAAAAAAAk05VTVBZAQB2AHsnZGVzY3InOiAnPGY4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAAAAQAAAAAAAAOA/AAAAAAAAAAAAAAAAAADgPwAAAAAAAPA/mpmZmZmZyT8AAAAAAAAAAJqZmZmZmck/AAAAAAAACEBQSwECLQMtAAAAAAAAACEAKsEdRJgAAACYAAAABgAAAAAAAAAAAAAAgAEAAAAAbXUubnB5UEsBAi0DLQAAAAAAAAAhAP9kng3IAAAAyAAAAAkAAAAAAAAAAAAAAIAB0AAAAHNpZ21hLm5weVBLBQYAAAAAAgACAGsAAADTAQAAAAA="
-  static let compressedStatistics = "UEsDBC0AAAAIAAAAIQBAt4yr//////////8GABQAbXUubnB5AQAQAJgAAAAAAAAAUAAAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBuk2ahrqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RrGOpo6CrUKFAAuBjB4YA+hWRwgNIMDAFBLAwQtAAAACAAAACEAtJ02Wf//////////CQAUAHNpZ21hLm5weQEAEADIAAAAAAAAAGMAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgbpNmoa6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkaxjoKxpo6CrUKZAMuBjD4YD9rJgjstDcGg8twPkSewQFKM8DkGVDAA3sAUEsBAi0DLQAAAAgAAAAhAEC3jKtQAAAAmAAAAAYAAAAAAAAAAAAAAIABAAAAAG11Lm5weVBLAQItAy0AAAAIAAAAIQC0nTZZYwAAAMgAAAAJAAAAAAAAAAAAAACAAYgAAABzaWdtYS5ucHlQSwUGAAAAAAIAAgBrAAAAJgEAAAAA"
+  static let storedStatistics =
+    "UEsDBC0AAAAAAAAAIQAqwR1E//////////8GABQAbXUubnB5AQAQAJgAAAAAAAAAmAAAAAAAAACTTlVNUFkBAHYAeydkZXNjcic6ICc8ZjgnLCAnZm9ydHJhbl9vcmRlcic6IEZhbHNlLCAnc2hhcGUnOiAoMywpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgCgAAAAAAAPA/AAAAAAAAAEAAAAAAAAAIQFBLAwQtAAAAAAAAACEA/2SeDf//////////CQAUAHNpZ21hLm5weQEAEADIAAAAAAAAAMgAAAAAAAAAk05VTVBZAQB2AHsnZGVzY3InOiAnPGY4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAAAAQAAAAAAAAOA/AAAAAAAAAAAAAAAAAADgPwAAAAAAAPA/mpmZmZmZyT8AAAAAAAAAAJqZmZmZmck/AAAAAAAACEBQSwECLQMtAAAAAAAAACEAKsEdRJgAAACYAAAABgAAAAAAAAAAAAAAgAEAAAAAbXUubnB5UEsBAi0DLQAAAAAAAAAhAP9kng3IAAAAyAAAAAkAAAAAAAAAAAAAAIAB0AAAAHNpZ21hLm5weVBLBQYAAAAAAgACAGsAAADTAQAAAAA="
+  static let compressedStatistics =
+    "UEsDBC0AAAAIAAAAIQBAt4yr//////////8GABQAbXUubnB5AQAQAJgAAAAAAAAAUAAAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBuk2ahrqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RrGOpo6CrUKFAAuBjB4YA+hWRwgNIMDAFBLAwQtAAAACAAAACEAtJ02Wf//////////CQAUAHNpZ21hLm5weQEAEADIAAAAAAAAAGMAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgbpNmoa6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkaxjoKxpo6CrUKZAMuBjD4YD9rJgjstDcGg8twPkSewQFKM8DkGVDAA3sAUEsBAi0DLQAAAAgAAAAhAEC3jKtQAAAAmAAAAAYAAAAAAAAAAAAAAIABAAAAAG11Lm5weVBLAQItAy0AAAAIAAAAIQC0nTZZYwAAAMgAAAAJAAAAAAAAAAAAAACAAYgAAABzaWdtYS5ucHlQSwUGAAAAAAIAAgBrAAAAJgEAAAAA"
 
   /// The bytes of a float32 `.npy` file of shape `[rows, columns]`, as `numpy.save` writes it.
   static func npy(_ values: [Float], rows: Int, columns: Int) -> [UInt8] {
@@ -28,11 +30,15 @@ struct FDCommandTests {
     return url.path
   }
 
-  static func fixtures(in directory: URL) throws -> (a: String, b: String, x: String, wide: String) {
+  static func fixtures(in directory: URL) throws -> (a: String, b: String, x: String, wide: String)
+  {
     let a = try write([UInt8](Data(base64Encoded: storedStatistics)!), "a.npz", in: directory)
     let b = try write([UInt8](Data(base64Encoded: compressedStatistics)!), "b.npz", in: directory)
-    let x = try write(npy([1, 2, 3, 2, 2, 1, 0, 1, 5, 3, 3, 3, 1, 0, 2], rows: 5, columns: 3), "x.npy", in: directory)
-    let wide = try write(npy((0..<20).map { Float($0 % 7) }, rows: 5, columns: 4), "wide.npy", in: directory)
+    let x = try write(
+      npy([1, 2, 3, 2, 2, 1, 0, 1, 5, 3, 3, 3, 1, 0, 2], rows: 5, columns: 3), "x.npy",
+      in: directory)
+    let wide = try write(
+      npy((0..<20).map { Float($0 % 7) }, rows: 5, columns: 4), "wide.npy", in: directory)
     return (a, b, x, wide)
   }
 
@@ -57,14 +63,17 @@ struct FDCommandTests {
     #expect((object["b"] as? [String: Any])?["kind"] as? String == "statistics")
   }
 
-  @Test("npy features against npz statistics and against themselves; text output; --threads does not change it")
+  @Test(
+    "npy features against npz statistics and against themselves; text output; --threads does not change it"
+  )
   func featuresAndText() throws {
     let directory = try CommandRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let files = try Self.fixtures(in: directory)
     let json = try CommandRunner.run(["fd", files.x, files.b, "--json"])
     #expect(json.exitCode == 0, "\(json.stderr)")
-    expectClose(try Self.json(json.stdout)["fd"] as? Double ?? .nan, 3.976738414798815, relative: 1e-12)
+    expectClose(
+      try Self.json(json.stdout)["fd"] as? Double ?? .nan, 3.976738414798815, relative: 1e-12)
     let same = try CommandRunner.run(["fd", files.x, files.x, "--json"])
     #expect(abs(try Self.json(same.stdout)["fd"] as? Double ?? .nan) <= 1e-12)
     let text = try CommandRunner.run(["fd", files.x, files.b])
@@ -84,7 +93,8 @@ struct FDCommandTests {
     let result = try CommandRunner.run(["fd", files.wide, files.b, "--json"])
     #expect(result.exitCode == 65)
     #expect(result.stdout.isEmpty)
-    #expect(result.stderr.contains(files.wide) && result.stderr.contains(files.b), "\(result.stderr)")
+    #expect(
+      result.stderr.contains(files.wide) && result.stderr.contains(files.b), "\(result.stderr)")
     #expect(result.stderr.contains("dimensions differ"))
   }
 

@@ -29,8 +29,10 @@ public struct FeatureMoments: Sendable, Equatable {
 
   /// Moments given directly (for example pytorch-fid's or EDM's stored `mu` and `sigma`).
   public init(mean: [Double], covariance: DoubleMatrix, sampleCount: Int? = nil) {
-    precondition(covariance.rows == mean.count && covariance.columns == mean.count,
-      "FeatureMoments: covariance [\(covariance.rows), \(covariance.columns)] does not match mean [\(mean.count)]")
+    precondition(
+      covariance.rows == mean.count && covariance.columns == mean.count,
+      "FeatureMoments: covariance [\(covariance.rows), \(covariance.columns)] does not match mean [\(mean.count)]"
+    )
     self.mean = mean
     self.covariance = covariance
     self.sampleCount = sampleCount
@@ -38,7 +40,9 @@ public struct FeatureMoments: Sendable, Equatable {
 
   /// The moments of the rows of `features: [count, dimension]` (count >= 2).
   public init(features: Tensor) {
-    precondition(features.rank == 2, "FeatureMoments: features must be [count, dimension], got \(features.shape)")
+    precondition(
+      features.rank == 2,
+      "FeatureMoments: features must be [count, dimension], got \(features.shape)")
     let (count, dimension) = (features.shape[0], features.shape[1])
     self = features.scalars.withUnsafeBufferPointer {
       FeatureMoments.compute($0, count: count, dimension: dimension)
@@ -61,10 +65,15 @@ public struct FeatureMoments: Sendable, Equatable {
   static func compute<Scalar: SampleScalar>(
     _ samples: UnsafeBufferPointer<Scalar>, count: Int, dimension: Int
   ) -> FeatureMoments {
-    precondition(count >= 2, "FeatureMoments: needs at least 2 samples for an unbiased covariance, got \(count)")
-    precondition(dimension >= 1 && samples.count == count * dimension,
+    precondition(
+      count >= 2,
+      "FeatureMoments: needs at least 2 samples for an unbiased covariance, got \(count)")
+    precondition(
+      dimension >= 1 && samples.count == count * dimension,
       "FeatureMoments: \(samples.count) values cannot be [\(count), \(dimension)]")
-    guard let base = samples.baseAddress else { preconditionFailure("FeatureMoments: empty samples") }
+    guard let base = samples.baseAddress else {
+      preconditionFailure("FeatureMoments: empty samples")
+    }
     let n = Double(count)
     var mean = [Double](repeating: 0, count: dimension)
     // Column sums of the centred data (the correction term of the two-pass algorithm).

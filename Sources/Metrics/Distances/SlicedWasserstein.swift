@@ -1,9 +1,10 @@
+import TensorCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import TensorCore
 
 /// The sliced Wasserstein-2 distance between two point sets (Rabin, Peyre, Delon & Bernot 2011;
 /// `shared/spec/math.md`, section 6), for low-dimensional data, where a Frechet distance sees only
@@ -32,7 +33,8 @@ public struct SlicedWasserstein: Sendable {
   /// The directions for data of `dimension` (>= 1).
   public init(dimension: Int, directionCount: Int? = nil) {
     precondition(dimension >= 1, "SlicedWasserstein: dimension must be >= 1, got \(dimension)")
-    let count = dimension == 1 ? 1 : (directionCount ?? Self.defaultDirectionCount(dimension: dimension))
+    let count =
+      dimension == 1 ? 1 : (directionCount ?? Self.defaultDirectionCount(dimension: dimension))
     precondition(count >= 1, "SlicedWasserstein: needs at least one direction, got \(count)")
     var rows = [Double]()
     rows.reserveCapacity(count * dimension)
@@ -62,7 +64,8 @@ public struct SlicedWasserstein: Sendable {
   public func distancePerDirection(_ generated: Tensor, _ reference: Tensor) -> [Double] {
     let dimension = directions.columns
     for (x, name) in [(generated, "generated"), (reference, "reference")] {
-      precondition(x.rank == 2 && x.shape[1] == dimension && x.shape[0] >= 1,
+      precondition(
+        x.rank == 2 && x.shape[1] == dimension && x.shape[0] >= 1,
         "SlicedWasserstein: \(name) must be [count >= 1, \(dimension)], got \(x.shape)")
     }
     let count = directions.rows

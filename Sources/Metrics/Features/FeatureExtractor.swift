@@ -33,7 +33,8 @@ public enum FeatureExtractor: String, CaseIterable, Sendable, Codable {
   /// - Throws: `MetricsError.unknownChoice` listing the valid names.
   public init(parsing text: String) throws(MetricsError) {
     guard let value = FeatureExtractor(rawValue: text) else {
-      throw .unknownChoice(kind: "feature extractor", given: text, valid: Self.allCases.map(\.rawValue))
+      throw .unknownChoice(
+        kind: "feature extractor", given: text, valid: Self.allCases.map(\.rawValue))
     }
     self = value
   }
@@ -45,15 +46,20 @@ public enum FeatureExtractor: String, CaseIterable, Sendable, Codable {
   public func features(of samples: Tensor) throws(MetricsError) -> Tensor {
     switch self {
     case .pixels:
-      precondition(samples.rank >= 1, "FeatureExtractor.pixels: samples need a batch dimension, got \(samples.shape)")
+      precondition(
+        samples.rank >= 1,
+        "FeatureExtractor.pixels: samples need a batch dimension, got \(samples.shape)")
       let count = samples.shape[0]
       return samples.reshaped([count, count == 0 ? 0 : samples.count / count])
     case .randconv:
-      precondition(samples.rank == 4, "FeatureExtractor.randconv: needs images [N, C, H, W], got \(samples.shape)")
+      precondition(
+        samples.rank == 4,
+        "FeatureExtractor.randconv: needs images [N, C, H, W], got \(samples.shape)")
       return RandomConvolutionFeatures(inputChannels: samples.shape[1]).features(of: samples)
     case .external:
       throw .featuresNotComputable(
-        "external features are computed outside PrecondBench (e.g. Inception-v3 pool features); pass them as .npy or .npz files")
+        "external features are computed outside PrecondBench (e.g. Inception-v3 pool features); pass them as .npy or .npz files"
+      )
     }
   }
 }

@@ -46,7 +46,10 @@ public struct FeatureFile: Sendable {
     } catch let error as MetricsError {
       throw error
     } catch let error as DatasetError {
-      let at = error.offset.map { "at byte \($0)\(error.offsetIsDecompressed ? " of the decompressed data" : ""): " } ?? ""
+      let at =
+        error.offset.map {
+          "at byte \($0)\(error.offsetIsDecompressed ? " of the decompressed data" : ""): "
+        } ?? ""
       throw .malformedFile(path: error.path ?? path, reason: at + error.message)
     } catch {
       throw .malformedFile(path: path, reason: "\(error)")
@@ -56,7 +59,8 @@ public struct FeatureFile: Sendable {
   /// A one-line description for people: what the file held.
   public var summary: String {
     switch contents {
-    case .features(let count, let dimension, let dtype): return "\(count) x \(dimension) \(dtype) features"
+    case .features(let count, let dimension, let dtype):
+      return "\(count) x \(dimension) \(dtype) features"
     case .statistics(let dimension): return "mu/sigma statistics of dimension \(dimension)"
     }
   }
@@ -78,16 +82,22 @@ public struct FeatureFile: Sendable {
     let (count, dimension) = (array.shape[0], array.shape[1])
     guard count >= 2, dimension >= 1 else {
       throw MetricsError.malformedFile(
-        path: path, reason: "features need at least 2 rows and 1 column for a covariance, got shape \(array.shape)")
+        path: path,
+        reason:
+          "features need at least 2 rows and 1 column for a covariance, got shape \(array.shape)")
     }
     switch array.elements {
     case .float32(let values):
       try checkFinite(values.lazy.map(Double.init), path: path, what: "features")
-      let moments = values.withUnsafeBufferPointer { FeatureMoments(samples: $0, count: count, dimension: dimension) }
+      let moments = values.withUnsafeBufferPointer {
+        FeatureMoments(samples: $0, count: count, dimension: dimension)
+      }
       return (.features(count: count, dimension: dimension, dtype: "float32"), moments)
     case .float64(let values):
       try checkFinite(values, path: path, what: "features")
-      let moments = values.withUnsafeBufferPointer { FeatureMoments(samples: $0, count: count, dimension: dimension) }
+      let moments = values.withUnsafeBufferPointer {
+        FeatureMoments(samples: $0, count: count, dimension: dimension)
+      }
       return (.features(count: count, dimension: dimension, dtype: "float64"), moments)
     case .uint8, .int32, .int64:
       throw MetricsError.malformedFile(
@@ -95,7 +105,8 @@ public struct FeatureFile: Sendable {
     }
   }
 
-  static func statistics(_ archive: NumpyArchive, path: String) throws -> (Contents, FeatureMoments) {
+  static func statistics(_ archive: NumpyArchive, path: String) throws -> (Contents, FeatureMoments)
+  {
     let mu = try archive.array(named: "mu")
     let sigma = try archive.array(named: "sigma")
     for (array, name) in [(mu, "mu"), (sigma, "sigma")] {
@@ -107,12 +118,16 @@ public struct FeatureFile: Sendable {
       }
     }
     guard mu.shape.count == 1, mu.shape[0] >= 1 else {
-      throw MetricsError.malformedFile(path: path, reason: "mu must be a vector [D], got shape \(mu.shape)")
+      throw MetricsError.malformedFile(
+        path: path, reason: "mu must be a vector [D], got shape \(mu.shape)")
     }
     let dimension = mu.shape[0]
     guard sigma.shape == [dimension, dimension] else {
       throw MetricsError.malformedFile(
-        path: path, reason: "sigma must be [\(dimension), \(dimension)] to match mu [\(dimension)], got shape \(sigma.shape)")
+        path: path,
+        reason:
+          "sigma must be [\(dimension), \(dimension)] to match mu [\(dimension)], got shape \(sigma.shape)"
+      )
     }
     let mean = mu.doubles()
     let covariance = DoubleMatrix(rows: dimension, columns: dimension, scalars: sigma.doubles())
@@ -121,16 +136,24 @@ public struct FeatureFile: Sendable {
     let asymmetry = covariance.relativeAsymmetry
     guard asymmetry <= 1e-6 else {
       throw MetricsError.malformedFile(
-        path: path, reason: "sigma is not symmetric (largest |sigma - sigma^T| is \(asymmetry) of its largest element)")
+        path: path,
+        reason:
+          "sigma is not symmetric (largest |sigma - sigma^T| is \(asymmetry) of its largest element)"
+      )
     }
-    return (.statistics(dimension: dimension), FeatureMoments(mean: mean, covariance: covariance.symmetrized()))
+    return (
+      .statistics(dimension: dimension),
+      FeatureMoments(mean: mean, covariance: covariance.symmetrized())
+    )
   }
 
   static func checkFinite<S: Sequence<Double>>(_ values: S, path: String, what: String) throws {
     var index = 0
     for value in values {
       guard value.isFinite else {
-        throw MetricsError.malformedFile(path: path, reason: "\(what) contain a non-finite value (\(value)) at flat index \(index)")
+        throw MetricsError.malformedFile(
+          path: path, reason: "\(what) contain a non-finite value (\(value)) at flat index \(index)"
+        )
       }
       index += 1
     }

@@ -36,7 +36,9 @@ public struct RandomConvolutionFeatures: Sendable {
 
   /// The network for images with `inputChannels` channels.
   public init(inputChannels: Int) {
-    precondition(inputChannels >= 1, "RandomConvolutionFeatures: needs >= 1 input channel, got \(inputChannels)")
+    precondition(
+      inputChannels >= 1,
+      "RandomConvolutionFeatures: needs >= 1 input channel, got \(inputChannels)")
     self.inputChannels = inputChannels
     var weights = [Tensor]()
     var channels = inputChannels
@@ -60,9 +62,11 @@ public struct RandomConvolutionFeatures: Sendable {
 
   /// The features of `images: [N, inputChannels, H, W]` (`H, W >= 4`): `[N, 448]`.
   public func features(of images: Tensor) -> Tensor {
-    precondition(images.rank == 4 && images.shape[1] == inputChannels,
+    precondition(
+      images.rank == 4 && images.shape[1] == inputChannels,
       "RandomConvolutionFeatures: needs images [N, \(inputChannels), H, W], got \(images.shape)")
-    precondition(images.shape[2] >= 4 && images.shape[3] >= 4,
+    precondition(
+      images.shape[2] >= 4 && images.shape[3] >= 4,
       "RandomConvolutionFeatures: images must be at least 4 x 4, got \(images.shape)")
     let count = images.shape[0]
     let dimension = Self.featureDimension
@@ -85,7 +89,10 @@ public struct RandomConvolutionFeatures: Sendable {
               for i in 0..<plane { sum += Double(values[i]) }
               let mean = sum / Double(plane)
               var squares = 0.0
-              for i in 0..<plane { let d = Double(values[i]) - mean; squares += d * d }
+              for i in 0..<plane {
+                let d = Double(values[i]) - mean
+                squares += d * d
+              }
               let row = (start + b) * dimension
               out[row + column + c] = Float(mean)
               out[row + column + channels + c] = Float((squares / Double(plane)).squareRoot())

@@ -73,9 +73,12 @@ public enum DoubleGemm {
     let k = transposeA ? a.rows : a.columns
     let kb = transposeB ? b.columns : b.rows
     let n = transposeB ? b.rows : b.columns
-    precondition(k == kb,
-      "DoubleGemm.product: inner dimensions differ: a [\(a.rows), \(a.columns)]\(transposeA ? "ᵀ" : "") b [\(b.rows), \(b.columns)]\(transposeB ? "ᵀ" : "")")
-    precondition(!symmetricResult || m == n,
+    precondition(
+      k == kb,
+      "DoubleGemm.product: inner dimensions differ: a [\(a.rows), \(a.columns)]\(transposeA ? "ᵀ" : "") b [\(b.rows), \(b.columns)]\(transposeB ? "ᵀ" : "")"
+    )
+    precondition(
+      !symmetricResult || m == n,
       "DoubleGemm.product: a symmetric result must be square, got [\(m), \(n)]")
     return DoubleMatrix(rows: m, columns: n) { out in
       guard let c = out.baseAddress else { return }

@@ -17,7 +17,9 @@ enum DoubleGemmKernel {
 
   /// The tiles of an `m x n` output, in a fixed order; with `upperTriangleOnly` only those that
   /// meet the upper triangle (`j >= i`).
-  static func tiles(m: Int, n: Int, upperTriangleOnly: Bool) -> [(rows: Range<Int>, columns: Range<Int>)] {
+  static func tiles(m: Int, n: Int, upperTriangleOnly: Bool) -> [(
+    rows: Range<Int>, columns: Range<Int>
+  )] {
     var out: [(rows: Range<Int>, columns: Range<Int>)] = []
     for i0 in stride(from: 0, to: m, by: rowBlock) {
       for j0 in stride(from: 0, to: n, by: columnBlock) {
@@ -35,7 +37,9 @@ enum DoubleGemmKernel {
     accumulate: Bool, parallel: Bool, upperTriangleOnly: Bool
   ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "DoubleGemm: negative shape m \(m) n \(n) k \(k)")
-    precondition(!upperTriangleOnly || m == n, "DoubleGemm: a symmetric result must be square, got m \(m) n \(n)")
+    precondition(
+      !upperTriangleOnly || m == n,
+      "DoubleGemm: a symmetric result must be square, got m \(m) n \(n)")
     if m == 0 || n == 0 { return }
     if k == 0 {
       if !accumulate { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = 0 } } }
@@ -45,7 +49,9 @@ enum DoubleGemmKernel {
     let shared = UncheckedSendable((a, b, c))
     let body = { (task: Int) in
       let (a, b, c) = shared.value
-      tile(rows: grid[task].rows, columns: grid[task].columns, k: k, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+      tile(
+        rows: grid[task].rows, columns: grid[task].columns, k: k, a: a, b: b, c: c, ldc: ldc,
+        accumulate: accumulate)
     }
     if parallel {
       ComputeThreads.forEachTask(grid.count, body)
@@ -65,8 +71,10 @@ enum DoubleGemmKernel {
   ) {
     let rowPanels = (rows.count + microRows - 1) / microRows
     let columnPanels = (columns.count + microColumns - 1) / microColumns
-    let packedA = UnsafeMutablePointer<Double>.allocate(capacity: rowPanels * microRows * depthBlock)
-    let packedB = UnsafeMutablePointer<Double>.allocate(capacity: columnPanels * microColumns * depthBlock)
+    let packedA = UnsafeMutablePointer<Double>.allocate(
+      capacity: rowPanels * microRows * depthBlock)
+    let packedB = UnsafeMutablePointer<Double>.allocate(
+      capacity: columnPanels * microColumns * depthBlock)
     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: microRows * microColumns)
     defer {
       packedA.deallocate()
@@ -88,11 +96,13 @@ enum DoubleGemmKernel {
           let i = rows.lowerBound + ip * microRows
           let height = min(microRows, rows.upperBound - i)
           if height == microRows && width == microColumns {
-            microKernel(depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, addToC: addToC)
+            microKernel(
+              depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, addToC: addToC)
           } else {
             // Edge tile: the same kernel on zero-padded panels into a scratch tile, then the
             // valid part is added; the arithmetic per element is unchanged.
-            microKernel(depth: depth, a: panelA, b: panelB, c: scratch, ldc: microColumns, addToC: false)
+            microKernel(
+              depth: depth, a: panelA, b: panelB, c: scratch, ldc: microColumns, addToC: false)
             for r in 0..<height {
               for q in 0..<width {
                 let value = scratch[r * microColumns + q]
@@ -114,25 +124,41 @@ enum DoubleGemmKernel {
     c: UnsafeMutablePointer<Double>, ldc: Int, addToC: Bool
   ) {
     typealias V = SIMD4<Double>
-    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-    var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+    var c00 = V()
+    var c01 = V()
+    var c10 = V()
+    var c11 = V()
+    var c20 = V()
+    var c21 = V()
+    var c30 = V()
+    var c31 = V()
+    var c40 = V()
+    var c41 = V()
+    var c50 = V()
+    var c51 = V()
     var pa = a
     var pb = UnsafeRawPointer(b)
     for _ in 0..<depth {
       let b0 = pb.loadUnaligned(as: V.self)
       let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
       var s = V(repeating: pa[0])
-      c00.addProduct(s, b0); c01.addProduct(s, b1)
+      c00.addProduct(s, b0)
+      c01.addProduct(s, b1)
       s = V(repeating: pa[1])
-      c10.addProduct(s, b0); c11.addProduct(s, b1)
+      c10.addProduct(s, b0)
+      c11.addProduct(s, b1)
       s = V(repeating: pa[2])
-      c20.addProduct(s, b0); c21.addProduct(s, b1)
+      c20.addProduct(s, b0)
+      c21.addProduct(s, b1)
       s = V(repeating: pa[3])
-      c30.addProduct(s, b0); c31.addProduct(s, b1)
+      c30.addProduct(s, b0)
+      c31.addProduct(s, b1)
       s = V(repeating: pa[4])
-      c40.addProduct(s, b0); c41.addProduct(s, b1)
+      c40.addProduct(s, b0)
+      c41.addProduct(s, b1)
       s = V(repeating: pa[5])
-      c50.addProduct(s, b0); c51.addProduct(s, b1)
+      c50.addProduct(s, b0)
+      c51.addProduct(s, b1)
       pa += 6
       pb += 64
     }
@@ -140,13 +166,19 @@ enum DoubleGemmKernel {
       let target = UnsafeMutableRawPointer(c + row * ldc)
       if addToC {
         target.storeBytes(of: target.loadUnaligned(as: V.self) + lo, as: V.self)
-        target.storeBytes(of: target.loadUnaligned(fromByteOffset: 32, as: V.self) + hi, toByteOffset: 32, as: V.self)
+        target.storeBytes(
+          of: target.loadUnaligned(fromByteOffset: 32, as: V.self) + hi, toByteOffset: 32,
+          as: V.self)
       } else {
         target.storeBytes(of: lo, as: V.self)
         target.storeBytes(of: hi, toByteOffset: 32, as: V.self)
       }
     }
-    store(0, c00, c01); store(1, c10, c11); store(2, c20, c21)
-    store(3, c30, c31); store(4, c40, c41); store(5, c50, c51)
+    store(0, c00, c01)
+    store(1, c10, c11)
+    store(2, c20, c21)
+    store(3, c30, c31)
+    store(4, c40, c41)
+    store(5, c50, c51)
   }
 }

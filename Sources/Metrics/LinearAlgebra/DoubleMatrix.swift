@@ -13,8 +13,10 @@ public struct DoubleMatrix: Sendable, Equatable, Hashable {
   /// Creates a matrix from its row-major elements.
   public init(rows: Int, columns: Int, scalars: [Double]) {
     precondition(rows >= 0 && columns >= 0, "DoubleMatrix: negative shape [\(rows), \(columns)]")
-    precondition(scalars.count == rows * columns,
-      "DoubleMatrix: shape [\(rows), \(columns)] needs \(rows * columns) scalars, got \(scalars.count)")
+    precondition(
+      scalars.count == rows * columns,
+      "DoubleMatrix: shape [\(rows), \(columns)] needs \(rows * columns) scalars, got \(scalars.count)"
+    )
     self.rows = rows
     self.columns = columns
     self.scalars = scalars
@@ -124,7 +126,10 @@ public struct DoubleMatrix: Sendable, Equatable, Hashable {
     let largest = scalars.reduce(0) { max($0, abs($1)) }
     if largest == 0 || !largest.isFinite { return largest }
     var sum = 0.0
-    for v in scalars { let s = v / largest; sum += s * s }
+    for v in scalars {
+      let s = v / largest
+      sum += s * s
+    }
     return largest * sum.squareRoot()
   }
 

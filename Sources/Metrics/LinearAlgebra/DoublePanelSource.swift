@@ -44,7 +44,8 @@ extension DoubleMatrixOperand: DoublePanelSource {
   }
 
   @inline(__always)
-  func packColumns(_ columns: Range<Int>, depth: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+  func packColumns(_ columns: Range<Int>, depth: Range<Int>, into out: UnsafeMutablePointer<Double>)
+  {
     let nr = DoubleGemmKernel.microColumns
     let d = depth.count
     let panels = (columns.count + nr - 1) / nr
@@ -118,7 +119,8 @@ struct CenteredSamples<Scalar: SampleScalar>: DoublePanelSource {
   }
 
   @inline(__always)
-  func packColumns(_ columns: Range<Int>, depth: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+  func packColumns(_ columns: Range<Int>, depth: Range<Int>, into out: UnsafeMutablePointer<Double>)
+  {
     let nr = DoubleGemmKernel.microColumns
     let d = depth.count
     let panels = (columns.count + nr - 1) / nr

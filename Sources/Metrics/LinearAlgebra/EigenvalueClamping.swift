@@ -10,7 +10,7 @@
 /// singular matrices), and a Frechet distance between rank-deficient covariances would lose its
 /// symmetry at that level. Negative eigenvalues beyond that are clamped to zero too and counted;
 /// one below `-tolerance * |lambda|_max` is no round-off, and the input is rejected.
-public struct EigenvalueClamping: Sendable, Equatable, Codable {
+public struct EigenvalueClamping: Sendable, Hashable, Codable {
   /// The relative tolerance for a negative eigenvalue, against the largest eigenvalue magnitude:
   /// generous for Double arithmetic (round-off is ~1e-13) and still passes covariances that were
   /// stored as float32 (~1e-7).
@@ -58,6 +58,7 @@ public struct EigenvalueClamping: Sendable, Equatable, Codable {
     if mostNegative < -tolerance * largest {
       throw .notPositiveSemidefinite(what, eigenvalue: mostNegative, largest: largest)
     }
-    return EigenvalueClamping(count: count, roundOffZeros: zeros, mostNegative: mostNegative, largest: largest)
+    return EigenvalueClamping(
+      count: count, roundOffZeros: zeros, mostNegative: mostNegative, largest: largest)
   }
 }

@@ -44,8 +44,10 @@ extension HouseholderTridiagonalization {
                     b: DoubleMatrixOperand(qBlock, leadingDimension: n), c: p1.baseAddress!, ldc: m,
                     accumulate: false)
                   DoubleGemm.multiply(
-                    m: nb, n: m, k: nb, a: DoubleMatrixOperand(pt.baseAddress!, leadingDimension: nb),
-                    b: DoubleMatrixOperand(p1.baseAddress!, leadingDimension: m), c: p2.baseAddress!,
+                    m: nb, n: m, k: nb,
+                    a: DoubleMatrixOperand(pt.baseAddress!, leadingDimension: nb),
+                    b: DoubleMatrixOperand(p1.baseAddress!, leadingDimension: m),
+                    c: p2.baseAddress!,
                     ldc: m, accumulate: false)
                   for i in 0..<(nb * m) { p2[i] = -p2[i] }
                   DoubleGemm.multiply(

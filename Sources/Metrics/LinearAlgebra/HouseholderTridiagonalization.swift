@@ -1,9 +1,10 @@
+import TensorCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import TensorCore
 
 /// The reduction of a symmetric matrix to tridiagonal form by Householder reflections,
 /// `T = Q^T A Q` with `Q = H_0 H_1 ... H_{n-2}` and `H_k = I - tau_k v_k v_k^T`
@@ -35,7 +36,8 @@ struct HouseholderTridiagonalization {
 
   /// Reduces the symmetric matrix `a: [n, n]` (only its upper triangle is read).
   init(symmetric a: DoubleMatrix) {
-    precondition(a.isSquare, "HouseholderTridiagonalization: matrix is [\(a.rows), \(a.columns)], not square")
+    precondition(
+      a.isSquare, "HouseholderTridiagonalization: matrix is [\(a.rows), \(a.columns)], not square")
     let n = a.rows
     var packed = [Double](repeating: 0, count: n * (n + 1) / 2)
     for j in 0..<n {
@@ -68,7 +70,8 @@ struct HouseholderTridiagonalization {
   }
 
   static func reduce(
-    _ a: UnsafeMutablePointer<Double>, n: Int, d: inout [Double], e: inout [Double], taus: inout [Double]
+    _ a: UnsafeMutablePointer<Double>, n: Int, d: inout [Double], e: inout [Double],
+    taus: inout [Double]
   ) {
     var v = [Double](repeating: 0, count: n)
     var pendingV = [Double](repeating: 0, count: n)
@@ -80,7 +83,9 @@ struct HouseholderTridiagonalization {
       // 1. The pending update of step k-1 on row k (columns k..<n); row k is then final.
       if hasPending {
         let (vk, wk) = (-pendingV[k], -pendingW[k])
-        for i in k..<n { row[i - k] = row[i - k].addingProduct(vk, pendingW[i]).addingProduct(wk, pendingV[i]) }
+        for i in k..<n {
+          row[i - k] = row[i - k].addingProduct(vk, pendingW[i]).addingProduct(wk, pendingV[i])
+        }
       }
       d[k] = row[0]
       if k == n - 1 { break }
@@ -93,7 +98,10 @@ struct HouseholderTridiagonalization {
       var xnorm = 0.0
       if scale > 0 {
         var sum = 0.0
-        for q in 1..<length { let s = x[q] / scale; sum += s * s }
+        for q in 1..<length {
+          let s = x[q] / scale
+          sum += s * s
+        }
         xnorm = scale * sum.squareRoot()
       }
       for i in 0..<n { v[i] = 0 }
@@ -118,7 +126,8 @@ struct HouseholderTridiagonalization {
         pendingV.withUnsafeBufferPointer { pvp in
           pendingW.withUnsafeBufferPointer { pwp in
             partials.withUnsafeMutableBufferPointer { pp in
-              let shared = UncheckedSendable((a, pv.baseAddress!, pvp.baseAddress!, pwp.baseAddress!, pp.baseAddress!))
+              let shared = UncheckedSendable(
+                (a, pv.baseAddress!, pvp.baseAddress!, pwp.baseAddress!, pp.baseAddress!))
               ComputeThreads.forEachTask(chunks) { c in
                 let (a, v, vP, wP, parts) = shared.value
                 let part = parts + c * n
@@ -127,7 +136,9 @@ struct HouseholderTridiagonalization {
                 let end = chunkStart(c + 1, of: chunks, first: k + 1, rows: rows)
                 var offset = rowOffset(start, n)
                 for j in start..<end {
-                  fusedRow(a + offset, j: j, n: n, v: v, pendingV: pending ? vP : nil, pendingW: wP, part: part)
+                  fusedRow(
+                    a + offset, j: j, n: n, v: v, pendingV: pending ? vP : nil, pendingW: wP,
+                    part: part)
                   offset += n - j
                 }
               }
@@ -159,14 +170,17 @@ struct HouseholderTridiagonalization {
   @inline(__always)
   static func fusedRow(
     _ row: UnsafeMutablePointer<Double>, j: Int, n: Int, v: UnsafePointer<Double>,
-    pendingV: UnsafePointer<Double>?, pendingW: UnsafePointer<Double>, part: UnsafeMutablePointer<Double>
+    pendingV: UnsafePointer<Double>?, pendingW: UnsafePointer<Double>,
+    part: UnsafeMutablePointer<Double>
   ) {
     typealias V = SIMD4<Double>
     let count = n - j
     let vj = v[j]
     let (negV, negW) = (-(pendingV?[j] ?? 0), -pendingW[j])
     var diagonal = row[0]
-    if let vP = pendingV { diagonal = diagonal.addingProduct(negV, pendingW[j]).addingProduct(negW, vP[j]) }
+    if let vP = pendingV {
+      diagonal = diagonal.addingProduct(negV, pendingW[j]).addingProduct(negW, vP[j])
+    }
     row[0] = diagonal
     var sum = diagonal * vj
     var dot0 = V()

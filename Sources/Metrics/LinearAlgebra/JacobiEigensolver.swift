@@ -26,10 +26,15 @@ extension SymmetricEigendecomposition {
     var sweep = 0
     while !converged {
       sweep += 1
-      if sweep > jacobiSweepLimit { throw .noConvergence("Jacobi eigendecomposition of a \(n) x \(n) matrix") }
+      if sweep > jacobiSweepLimit {
+        throw .noConvergence("Jacobi eigendecomposition of a \(n) x \(n) matrix")
+      }
       var offDiagonal = 0.0
       for p in 0..<n { for q in (p + 1)..<n { offDiagonal += abs(m[p * n + q]) } }
-      if offDiagonal == 0 { converged = true; break }
+      if offDiagonal == 0 {
+        converged = true
+        break
+      }
       let threshold = sweep < 4 ? 0.2 * offDiagonal / Double(n * n) : 0
       for p in 0..<(n - 1) {
         for q in (p + 1)..<n {
@@ -82,6 +87,7 @@ extension SymmetricEigendecomposition {
     }
     let order = ascendingOrder(d)
     let rows = DoubleMatrix(rows: n, columns: n, scalars: v).transposed()
-    return SymmetricEigendecomposition(eigenvalues: order.map { d[$0] }, eigenvectors: permutedRows(rows, order))
+    return SymmetricEigendecomposition(
+      eigenvalues: order.map { d[$0] }, eigenvectors: permutedRows(rows, order))
   }
 }

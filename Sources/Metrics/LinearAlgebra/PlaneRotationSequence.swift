@@ -48,7 +48,9 @@ struct PlaneRotationSequence {
             let width = min(Self.stripWidth, columns - j0)
             let block = UnsafeMutablePointer<Double>.allocate(capacity: rows * width)
             defer { block.deallocate() }
-            for r in 0..<rows { for q in 0..<width { block[r * width + q] = base[r * columns + j0 + q] } }
+            for r in 0..<rows {
+              for q in 0..<width { block[r * width + q] = base[r * columns + j0 + q] }
+            }
             for sweep in sweeps {
               if width == Self.stripWidth {
                 Self.fullStrip(block, sweep: sweep, cs: cs)
@@ -56,7 +58,9 @@ struct PlaneRotationSequence {
                 Self.partialStrip(block, width: width, sweep: sweep, cs: cs)
               }
             }
-            for r in 0..<rows { for q in 0..<width { base[r * columns + j0 + q] = block[r * width + q] } }
+            for r in 0..<rows {
+              for q in 0..<width { base[r * columns + j0 + q] = block[r * width + q] }
+            }
           }
         }
       }
@@ -89,10 +93,16 @@ struct PlaneRotationSequence {
       let negativeS = -s
       @inline(__always) func step(_ carry: inout V, _ byteOffset: Int) {
         let x = row.loadUnaligned(fromByteOffset: byteOffset, as: V.self)
-        rowAbove.storeBytes(of: (c * carry).addingProduct(s, x), toByteOffset: byteOffset, as: V.self)
+        rowAbove.storeBytes(
+          of: (c * carry).addingProduct(s, x), toByteOffset: byteOffset, as: V.self)
         carry = (c * x).addingProduct(negativeS, carry)
       }
-      step(&r0, 0); step(&r1, 32); step(&r2, 64); step(&r3, 96); step(&r4, 128); step(&r5, 160)
+      step(&r0, 0)
+      step(&r1, 32)
+      step(&r2, 64)
+      step(&r3, 96)
+      step(&r4, 128)
+      step(&r5, 160)
       rowAbove = row
       pair += 2
       i -= 1
@@ -108,7 +118,8 @@ struct PlaneRotationSequence {
   /// One sweep on the last, narrower strip (`rows x width`, contiguous), element by element with
   /// the same arithmetic.
   static func partialStrip(
-    _ strip: UnsafeMutablePointer<Double>, width: Int, sweep: (first: Int32, last: Int32, offset: Int),
+    _ strip: UnsafeMutablePointer<Double>, width: Int,
+    sweep: (first: Int32, last: Int32, offset: Int),
     cs: UnsafePointer<Double>
   ) {
     let first = Int(sweep.first)

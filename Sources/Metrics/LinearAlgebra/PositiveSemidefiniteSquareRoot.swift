@@ -17,8 +17,10 @@ public struct PositiveSemidefiniteSquareRoot: Sendable {
   ) throws(MetricsError) {
     let decomposition = try SymmetricEigendecomposition(symmetric: s)
     var values = decomposition.eigenvalues
-    self.clamping = try EigenvalueClamping.clamp(&values, what: "matrix under the square root", tolerance: tolerance)
-    let clamped = SymmetricEigendecomposition(eigenvalues: values, eigenvectors: decomposition.eigenvectors)
+    self.clamping = try EigenvalueClamping.clamp(
+      &values, what: "matrix under the square root", tolerance: tolerance)
+    let clamped = SymmetricEigendecomposition(
+      eigenvalues: values, eigenvectors: decomposition.eigenvectors)
     self.root = clamped.reconstructed { $0.squareRoot() }
   }
 }

@@ -28,13 +28,17 @@ public struct SymmetricEigendecomposition: Sendable {
   /// - Throws: `MetricsError.nonFiniteInput` for NaN or infinite elements,
   ///   `MetricsError.noConvergence` if the QL iteration fails (it does not on finite input).
   public init(symmetric a: DoubleMatrix, computeEigenvectors: Bool = true) throws(MetricsError) {
-    precondition(a.isSquare, "SymmetricEigendecomposition: matrix is [\(a.rows), \(a.columns)], not square")
+    precondition(
+      a.isSquare, "SymmetricEigendecomposition: matrix is [\(a.rows), \(a.columns)], not square")
     guard a.isFinite else { throw .nonFiniteInput("symmetric eigendecomposition input") }
     let n = a.rows
     let reduction = HouseholderTridiagonalization(symmetric: a)
     var values = reduction.diagonal
     var rotations: PlaneRotationSequence? = computeEigenvectors ? PlaneRotationSequence() : nil
-    guard TridiagonalQL.solve(diagonal: &values, offDiagonal: reduction.offDiagonal, rotations: &rotations) else {
+    guard
+      TridiagonalQL.solve(
+        diagonal: &values, offDiagonal: reduction.offDiagonal, rotations: &rotations)
+    else {
       throw .noConvergence("symmetric eigendecomposition of a \(n) x \(n) matrix")
     }
     let order = Self.ascendingOrder(values)
@@ -75,7 +79,8 @@ public struct SymmetricEigendecomposition: Sendable {
   /// `DoubleGemm` product.
   public func reconstructed(applying f: (Double) -> Double = { $0 }) -> DoubleMatrix {
     guard let e = eigenvectors else {
-      preconditionFailure("SymmetricEigendecomposition.reconstructed: eigenvectors were not computed")
+      preconditionFailure(
+        "SymmetricEigendecomposition.reconstructed: eigenvectors were not computed")
     }
     let n = e.columns
     let values = eigenvalues.map(f)

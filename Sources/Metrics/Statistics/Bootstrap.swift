@@ -1,7 +1,7 @@
 import TensorCore
 
 /// A point estimate with a two-sided confidence interval.
-public struct ConfidenceInterval: Sendable, Equatable, Codable {
+public struct ConfidenceInterval: Sendable, Hashable, Codable {
   /// The statistic on the original sample(s).
   public let estimate: Double
   /// The lower end of the interval.
@@ -14,7 +14,9 @@ public struct ConfidenceInterval: Sendable, Equatable, Codable {
   public let undefinedResamples: Int
 
   /// An interval from its parts.
-  public init(estimate: Double, lower: Double, upper: Double, level: Double, undefinedResamples: Int = 0) {
+  public init(
+    estimate: Double, lower: Double, upper: Double, level: Double, undefinedResamples: Int = 0
+  ) {
     self.estimate = estimate
     self.lower = lower
     self.upper = upper
@@ -38,7 +40,8 @@ public enum Bootstrap {
 
   /// The percentile interval of the median of `sample` (non-empty, no NaN; infinities allowed).
   public static func medianInterval(
-    _ sample: [Double], level: Double = 0.95, resamples: Int = defaultResamples, stream: RandomStream
+    _ sample: [Double], level: Double = 0.95, resamples: Int = defaultResamples,
+    stream: RandomStream
   ) -> ConfidenceInterval {
     check(level: level, resamples: resamples, stream: stream)
     let estimate = OrderStatistics.median(sample)
@@ -64,7 +67,8 @@ public enum Bootstrap {
     var undefined = 0
     for b in 0..<resamples {
       let top = OrderStatistics.medianOfSorted(resample(numerator, stream: stream, sample: 2 * b))
-      let bottom = OrderStatistics.medianOfSorted(resample(denominator, stream: stream, sample: 2 * b + 1))
+      let bottom = OrderStatistics.medianOfSorted(
+        resample(denominator, stream: stream, sample: 2 * b + 1))
       let ratio = top / bottom
       if ratio.isNaN { undefined += 1 } else { ratios.append(ratio) }
     }
@@ -74,19 +78,26 @@ public enum Bootstrap {
   static func check(level: Double, resamples: Int, stream: RandomStream) {
     precondition(level > 0 && level < 1, "Bootstrap: level must be in (0, 1), got \(level)")
     precondition(resamples >= 1, "Bootstrap: needs at least one resample, got \(resamples)")
-    precondition(stream.purpose == .bootstrap, "Bootstrap: draws must come from a .bootstrap stream, got .\(stream.purpose)")
+    precondition(
+      stream.purpose == .bootstrap,
+      "Bootstrap: draws must come from a .bootstrap stream, got .\(stream.purpose)")
   }
 
   /// Resample `sample` of the stream, sorted.
   static func resample(_ values: [Double], stream: RandomStream, sample: Int) -> [Double] {
-    precondition(!values.isEmpty && !values.contains { $0.isNaN }, "Bootstrap: sample must be non-empty and free of NaN")
+    precondition(
+      !values.isEmpty && !values.contains { $0.isNaN },
+      "Bootstrap: sample must be non-empty and free of NaN")
     let n = values.count
     return (0..<n).map { j in values[stream.integer(below: n, sample: sample, index: j)] }.sorted()
   }
 
-  static func interval(estimate: Double, statistics: [Double], level: Double, undefined: Int) -> ConfidenceInterval {
+  static func interval(estimate: Double, statistics: [Double], level: Double, undefined: Int)
+    -> ConfidenceInterval
+  {
     guard !statistics.isEmpty else {
-      return ConfidenceInterval(estimate: estimate, lower: .nan, upper: .nan, level: level, undefinedResamples: undefined)
+      return ConfidenceInterval(
+        estimate: estimate, lower: .nan, upper: .nan, level: level, undefinedResamples: undefined)
     }
     let sorted = statistics.sorted()
     return ConfidenceInterval(

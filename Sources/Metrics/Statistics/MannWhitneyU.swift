@@ -14,7 +14,7 @@
 ///   `scipy.stats.mannwhitneyu(method="asymptotic")`: `mu = n1 n2 / 2`,
 ///   `sigma^2 = n1 n2 / 12 ((N + 1) - sum_t (t^3 - t) / (N (N - 1)))`,
 ///   `z = (max(U1, U2) - mu - 1/2) / sigma`, `p = min(1, 2 P(Z >= z))`.
-public struct MannWhitneyU: Sendable, Equatable {
+public struct MannWhitneyU: Sendable, Hashable {
   /// How the p-value is computed.
   public enum Method: String, Sendable, CaseIterable, Codable {
     /// Exact when `n1 + n2 <= exactLimit`, else the normal approximation.
@@ -39,7 +39,9 @@ public struct MannWhitneyU: Sendable, Equatable {
 
   /// Tests `x` against `y` (each non-empty, no NaN; infinities rank as usual).
   public init(_ x: [Double], _ y: [Double], method: Method = .automatic) {
-    precondition(!x.isEmpty && !y.isEmpty, "MannWhitneyU: both samples must be non-empty (\(x.count), \(y.count))")
+    precondition(
+      !x.isEmpty && !y.isEmpty,
+      "MannWhitneyU: both samples must be non-empty (\(x.count), \(y.count))")
     precondition(!(x + y).contains { $0.isNaN }, "MannWhitneyU: samples contain NaN")
     let (n1, n2) = (x.count, y.count)
     let n = n1 + n2
@@ -62,7 +64,9 @@ public struct MannWhitneyU: Sendable, Equatable {
       let center = n1 * (n + 1)
       let observed = abs(doubledRankSum - center)
       var tail = 0.0
-      for (sum, count) in counts.enumerated() where count > 0 && abs(sum - center) >= observed { tail += count }
+      for (sum, count) in counts.enumerated() where count > 0 && abs(sum - center) >= observed {
+        tail += count
+      }
       self.pValue = min(1, tail / total)
     case .normalApproximation, .automatic:
       let mu = Double(n1 * n2) / 2
@@ -127,7 +131,8 @@ public struct MannWhitneyU: Sendable, Equatable {
   /// `2 P(U <= c) <= alpha` for sample sizes `n1`, `n2` (reject when `min(U1, U2) <= c`), or `nil`
   /// when even `U = 0` is not significant. These are the values of the standard tables.
   public static func criticalValue(n1: Int, n2: Int, alpha: Double) -> Int? {
-    precondition(n1 >= 1 && n2 >= 1, "MannWhitneyU.criticalValue: sizes must be >= 1, got \(n1), \(n2)")
+    precondition(
+      n1 >= 1 && n2 >= 1, "MannWhitneyU.criticalValue: sizes must be >= 1, got \(n1), \(n2)")
     let n = n1 + n2
     let counts = rankSumCounts(doubledRanks: (1...n).map { 2 * $0 }, choose: n1)
     let total = counts.reduce(0, +)
