@@ -11,7 +11,7 @@ enum ConvolutionCommand {
     name: "conv", summary: "GFLOP/s of the stride-1 'same' convolution, forward or backward.",
     usage: """
       USAGE: perf conv --shape BxCinxHxWxCout [--kernel 3|1] [--threads T] [--backward]
-                       [--gradient both|input|weight] [--repeat R] [--json]
+                       [--gradient both|input|weight] [--repeat R] [--clock wall|cpu] [--json]
 
       Times Convolution.forward (or .backward with --backward) on NCHW input [B, Cin, H, W] and
       weight [Cout, Cin, k, k]. Useful FLOPs: forward 2 B Cout H W Cin k^2; each gradient (input,
@@ -25,10 +25,12 @@ enum ConvolutionCommand {
         --backward              time the backward pass instead of the forward
         --gradient G            with --backward: both (default), input or weight
         --repeat R              timed runs (default 5)
+        --clock C               wall (default) or cpu: process CPU time, robust to other
+                                processes sharing the cores (for tuning; it sums the threads)
         --json                  print {"gflops": ..., "seconds": ..., ...} on one line
         --help                  this text
       """,
-    valueOptions: ["--shape", "--kernel", "--threads", "--gradient", "--repeat"],
+    valueOptions: ["--shape", "--kernel", "--threads", "--gradient", "--repeat", "--clock"],
     flags: ["--backward", "--json"])
 
   static func run(_ arguments: ParsedArguments) throws {
@@ -40,6 +42,7 @@ enum ConvolutionCommand {
     }
     let threads = try arguments.integer("--threads", default: 1, atLeast: 1)
     let runs = try arguments.integer("--repeat", default: 5, atLeast: 1)
+    let clock = try BenchmarkClock.parse(arguments)
     let backward = arguments.flag("--backward")
     let gradientText = arguments.options["--gradient"] ?? Gradient.both.rawValue
     guard let gradient = Gradient(rawValue: gradientText) else {
@@ -59,13 +62,13 @@ enum ConvolutionCommand {
       let needInput = gradient != .weight
       let needWeight = gradient != .input
       flops = passFlops * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))
-      measurement = Measurement.of(runs: runs) {
+      measurement = Measurement.of(runs: runs, clock: clock) {
         let result = Convolution.backward(x, weight: w, upstream: g, needInput: needInput, needWeight: needWeight)
         blackHole(result.input?.count ?? 0)
       }
     } else {
       flops = passFlops
-      measurement = Measurement.of(runs: runs) {
+      measurement = Measurement.of(runs: runs, clock: clock) {
         blackHole(Convolution.forward(x, weight: w).count)
       }
     }
@@ -74,7 +77,7 @@ enum ConvolutionCommand {
     if arguments.flag("--json") {
       print(
         "{\"gflops\": \(gflops), \"seconds\": \(measurement.best), \"median_seconds\": \(measurement.median), "
-          + "\"statistic\": \"best\", \"shape\": [\(batch), \(inChannels), \(height), \(width), \(outChannels)], "
+          + "\"statistic\": \"best\", \"clock\": \"\(clock.rawValue)\", \"shape\": [\(batch), \(inChannels), \(height), \(width), \(outChannels)], "
           + "\"kernel\": \(kernel), \"pass\": \"\(pass)\", \"threads\": \(threads), \"runs\": \(runs)}")
     } else {
       print(

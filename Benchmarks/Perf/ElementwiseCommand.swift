@@ -16,7 +16,7 @@ enum ElementwiseCommand {
     name: "elementwise",
     summary: "Throughput of SiLU, broadcast binary ops and summed(toShape:).",
     usage: """
-      USAGE: perf elementwise --op OP [--shape RxC] [--repeat R] [--json]
+      USAGE: perf elementwise --op OP [--shape RxC] [--repeat R] [--reference] [--clock wall|cpu] [--json]
 
       Times one elementwise operation on a [R, C] tensor (default 256x512, a hidden layer of the
       MLP at batch 256). Reports nanoseconds per element and Gelement/s, from the BEST seconds per
@@ -34,11 +34,14 @@ enum ElementwiseCommand {
         --op OP         the operation (required)
         --shape RxC     the tensor's extents (default 256x512)
         --repeat R      timed runs (default 5)
+        --clock C       wall (default) or cpu: process CPU time, robust to other processes
+                        sharing the cores (for tuning)
+        --reference     silu, silu-backward: time the scalar reference loop (expf) instead
         --json          print {"seconds": ..., "ns_per_element": ..., ...} on one line
         --help          this text
       """,
-    valueOptions: ["--op", "--shape", "--repeat"],
-    flags: ["--json"])
+    valueOptions: ["--op", "--shape", "--repeat", "--clock"],
+    flags: ["--reference", "--json"])
 
   static func run(_ arguments: ParsedArguments) throws {
     let opText = try arguments.required("--op")
@@ -50,24 +53,31 @@ enum ElementwiseCommand {
       ? [256, 512] : try arguments.shape("--shape", count: 2, pattern: "RxC")
     let (rows, columns) = (extents[0], extents[1])
     let runs = try arguments.integer("--repeat", default: 5, atLeast: 1)
+    let clock = try BenchmarkClock.parse(arguments)
     let inputs = RandomStream(seed: 3, purpose: .testing)
     let x = inputs.uniformTensor(shape: [rows, columns], low: -6, high: 6)
     let y = inputs.atStep(1).uniformTensor(shape: [rows, columns], low: -1, high: 1)
     let bias = inputs.atStep(2).uniformTensor(shape: [columns], low: -1, high: 1)
     let measurement: Measurement
     switch operation {
+    case .silu where arguments.flag("--reference"):
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole(SiLU.referenceForward(x).count) }
     case .silu:
-      measurement = Measurement.of(runs: runs) { blackHole(SiLU.forward(x).count) }
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole(SiLU.forward(x).count) }
+    case .siluBackward where arguments.flag("--reference"):
+      measurement = Measurement.of(runs: runs, clock: clock) {
+        blackHole(SiLU.referenceBackward(x, upstream: y).count)
+      }
     case .siluBackward:
-      measurement = Measurement.of(runs: runs) { blackHole(SiLU.backward(x, upstream: y).count) }
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole(SiLU.backward(x, upstream: y).count) }
     case .add:
-      measurement = Measurement.of(runs: runs) { blackHole((x + y).count) }
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole((x + y).count) }
     case .addBias:
-      measurement = Measurement.of(runs: runs) { blackHole((x + bias).count) }
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole((x + bias).count) }
     case .multiply:
-      measurement = Measurement.of(runs: runs) { blackHole((x * y).count) }
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole((x * y).count) }
     case .sumRows:
-      measurement = Measurement.of(runs: runs) { blackHole(x.summed(toShape: [columns]).count) }
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole(x.summed(toShape: [columns]).count) }
     }
     let elements = Double(rows * columns)
     let nanoseconds = measurement.best / elements * 1e9
@@ -78,7 +88,7 @@ enum ElementwiseCommand {
           + "\"shape\": [\(rows), \(columns)], \"runs\": \(runs)}")
     } else {
       print(
-        "elementwise \(operation.rawValue) \(rows)x\(columns): \(formatted(nanoseconds, digits: 3)) ns/element, "
+        "elementwise \(operation.rawValue)\(arguments.flag("--reference") ? " (reference)" : "") \(rows)x\(columns): \(formatted(nanoseconds, digits: 3)) ns/element, "
           + "\(formatted(elements / measurement.best / 1e9)) Gelement/s, "
           + "\(formatted(measurement.best * 1e6, digits: 2)) µs per call (best of \(runs))")
     }

@@ -6,7 +6,7 @@ enum GemmCommand {
     name: "gemm", summary: "GFLOP/s of the packed SIMD matrix product on one shape.",
     usage: """
       USAGE: perf gemm --shape MxKxN [--threads T] [--transpose-a] [--transpose-b] [--repeat R]
-                       [--reference] [--json]
+                       [--clock wall|cpu] [--reference] [--json]
 
       Times C[M,N] = op(A)[M,K] op(B)[K,N] with Gemm.multiply (fresh C, no accumulation).
       GFLOP/s = 2 M N K / seconds, where seconds is the BEST seconds per call over R timed runs,
@@ -18,11 +18,13 @@ enum GemmCommand {
         --transpose-a    A is stored [K, M] and read transposed
         --transpose-b    B is stored [N, K] and read transposed
         --repeat R       timed runs (default 5)
+        --clock C        wall (default): wall-clock time; cpu: process CPU time, robust to other
+                         processes sharing the cores (for tuning; it sums the threads)
         --reference      time Gemm.reference instead (the naive triple loop)
         --json           print {"gflops": ..., "seconds": ..., ...} on one line
         --help           this text
       """,
-    valueOptions: ["--shape", "--threads", "--repeat"],
+    valueOptions: ["--shape", "--threads", "--repeat", "--clock"],
     flags: ["--transpose-a", "--transpose-b", "--reference", "--json"])
 
   static func run(_ arguments: ParsedArguments) throws {
@@ -30,6 +32,7 @@ enum GemmCommand {
     let (m, k, n) = (extents[0], extents[1], extents[2])
     let threads = try arguments.integer("--threads", default: 1, atLeast: 1)
     let runs = try arguments.integer("--repeat", default: 5, atLeast: 1)
+    let clock = try BenchmarkClock.parse(arguments)
     let transposeA = arguments.flag("--transpose-a")
     let transposeB = arguments.flag("--transpose-b")
     let useReference = arguments.flag("--reference")
@@ -45,7 +48,7 @@ enum GemmCommand {
           let opA = MatrixOperand(pa.baseAddress!, leadingDimension: a.shape[1], transposed: transposeA)
           let opB = MatrixOperand(pb.baseAddress!, leadingDimension: b.shape[1], transposed: transposeB)
           let out = pc.baseAddress!
-          return Measurement.of(runs: runs) {
+          return Measurement.of(runs: runs, clock: clock) {
             if useReference {
               Gemm.reference(m: m, n: n, k: k, a: opA, b: opB, c: out, ldc: n, accumulate: false)
             } else {
@@ -60,7 +63,7 @@ enum GemmCommand {
     if arguments.flag("--json") {
       print(
         "{\"gflops\": \(gflops), \"seconds\": \(measurement.best), \"median_seconds\": \(measurement.median), "
-          + "\"statistic\": \"best\", \"shape\": [\(m), \(k), \(n)], \"threads\": \(threads), "
+          + "\"statistic\": \"best\", \"clock\": \"\(clock.rawValue)\", \"shape\": [\(m), \(k), \(n)], \"threads\": \(threads), "
           + "\"transpose_a\": \(transposeA), \"transpose_b\": \(transposeB), \"runs\": \(runs), "
           + "\"kernel\": \"\(useReference ? "reference" : "multiply")\"}")
     } else {

@@ -36,23 +36,107 @@ public enum Broadcasting {
 public protocol BinaryScalarOperation {
   /// The operation on one pair of elements.
   static func apply(_ x: Float, _ y: Float) -> Float
+  /// The operation on eight pairs at once; must give, lane by lane, the bits of `apply`.
+  static func apply(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float>
 }
+
+extension BinaryScalarOperation {
+  /// Lane by lane through the scalar `apply`.
+  @inline(__always)
+  public static func apply(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+    var result = SIMD8<Float>()
+    for lane in 0..<8 { result[lane] = apply(x[lane], y[lane]) }
+    return result
+  }
+}
+
+// The four arithmetic operations are correctly rounded in IEEE 754, so the eight-lane forms give
+// exactly the scalar bits.
 
 /// `x + y`.
 public enum AddOperation: BinaryScalarOperation {
   @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x + y }
+  @inline(__always) public static func apply(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { x + y }
 }
 /// `x - y`.
 public enum SubtractOperation: BinaryScalarOperation {
   @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x - y }
+  @inline(__always) public static func apply(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { x - y }
 }
 /// `x * y`.
 public enum MultiplyOperation: BinaryScalarOperation {
   @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x * y }
+  @inline(__always) public static func apply(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { x * y }
 }
 /// `x / y`.
 public enum DivideOperation: BinaryScalarOperation {
   @inline(__always) public static func apply(_ x: Float, _ y: Float) -> Float { x / y }
+  @inline(__always) public static func apply(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { x / y }
+}
+
+/// Eight-lane loops over a row, used by the broadcasting kernels. Each element gets the same
+/// operation as in the scalar loop, so results are bit-identical to it.
+enum RowKernels {
+  typealias V = SIMD8<Float>
+
+  /// `out[q] = op(x[q * strideX], y[q * strideY])` for `q < count`, strides 0 or 1.
+  @inline(__always)
+  static func apply<Operation: BinaryScalarOperation>(
+    _ operation: Operation.Type, _ x: UnsafePointer<Float>, strideX: Int, _ y: UnsafePointer<Float>, strideY: Int,
+    into out: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    var q = 0
+    switch (strideX, strideY) {
+    case (1, 1):
+      while q + 8 <= count {
+        let v = Operation.apply(load(x + q), load(y + q))
+        UnsafeMutableRawPointer(out + q).storeBytes(of: v, as: V.self)
+        q += 8
+      }
+    case (1, _):
+      let broadcastY = V(repeating: y.pointee)
+      while q + 8 <= count {
+        UnsafeMutableRawPointer(out + q).storeBytes(of: Operation.apply(load(x + q), broadcastY), as: V.self)
+        q += 8
+      }
+    case (_, 1):
+      let broadcastX = V(repeating: x.pointee)
+      while q + 8 <= count {
+        UnsafeMutableRawPointer(out + q).storeBytes(of: Operation.apply(broadcastX, load(y + q)), as: V.self)
+        q += 8
+      }
+    default:
+      break
+    }
+    while q < count {
+      out[q] = Operation.apply(x[q * strideX], y[q * strideY])
+      q += 1
+    }
+  }
+
+  /// `sum[q] += row[q]` for `q < count`.
+  @inline(__always)
+  static func accumulate(_ row: UnsafePointer<Float>, into sum: UnsafeMutablePointer<Float>, count: Int) {
+    var q = 0
+    while q + 8 <= count {
+      UnsafeMutableRawPointer(sum + q).storeBytes(of: load(sum + q) + load(row + q), as: V.self)
+      q += 8
+    }
+    while q < count {
+      sum[q] += row[q]
+      q += 1
+    }
+  }
+
+  @inline(__always)
+  static func load(_ pointer: UnsafePointer<Float>) -> V {
+    UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
+  }
+
+  @inline(__always)
+  static func load(_ pointer: UnsafeMutablePointer<Float>) -> V {
+    UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
+  }
 }
 
 extension Tensor {
@@ -64,7 +148,8 @@ extension Tensor {
       return Tensor(shape: a.shape) { out in
         a.scalars.withUnsafeBufferPointer { pa in
           b.scalars.withUnsafeBufferPointer { pb in
-            for i in 0..<out.count { out[i] = Operation.apply(pa[i], pb[i]) }
+            guard let x = pa.baseAddress, let y = pb.baseAddress, let target = out.baseAddress else { return }
+            RowKernels.apply(Operation.self, x, strideX: 1, y, strideY: 1, into: target, count: out.count)
           }
         }
       }
@@ -87,14 +172,10 @@ extension Tensor {
           var offsetB = 0
           for row in 0..<outer {
             let target = out.baseAddress! + row * inner
-            if innerA == 1 && innerB == 1 {
-              for q in 0..<inner { target[q] = Operation.apply(pa[offsetA + q], pb[offsetB + q]) }
-            } else if innerA == 1 {
-              let y = pb[offsetB]
-              for q in 0..<inner { target[q] = Operation.apply(pa[offsetA + q], y) }
-            } else if innerB == 1 {
-              let x = pa[offsetA]
-              for q in 0..<inner { target[q] = Operation.apply(x, pb[offsetB + q]) }
+            if innerA == 1 || innerB == 1 {
+              RowKernels.apply(
+                Operation.self, pa.baseAddress! + offsetA, strideX: innerA, pb.baseAddress! + offsetB, strideY: innerB,
+                into: target, count: inner)
             } else {
               let value = Operation.apply(pa[offsetA], pb[offsetB])
               for q in 0..<inner { target[q] = value }
@@ -146,7 +227,7 @@ extension Tensor {
         for row in 0..<outer {
           let src = source.baseAddress! + row * inner
           if innerStride == 1 {
-            for q in 0..<inner { result[offset + q] += src[q] }
+            RowKernels.accumulate(src, into: result.baseAddress! + offset, count: inner)
           } else {
             var sum = result[offset]
             for q in 0..<inner { sum += src[q] }

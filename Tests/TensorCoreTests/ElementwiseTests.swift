@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Testing
+import TensorCore
+import TestSupport
+
+/// Distance in units in the last place between two finite floats of the same sign.
+func ulpDistance(_ a: Float, _ b: Float) -> Int {
+  if a == b { return 0 }
+  func ordered(_ x: Float) -> Int {
+    let bits = Int(x.bitPattern & 0x7fff_ffff)
+    return x.sign == .minus ? -bits : bits
+  }
+  return abs(ordered(a) - ordered(b))
+}
+
+@Suite("Eight-lane elementwise kernels against their scalar references")
+struct ElementwiseTests {
+  @Test("VectorMath.exp is within 2 ulp of expf on its normal range, and has expf's limits")
+  func exponential() {
+    var worst = 0
+    var worstInput: Float = 0
+    // Every 97th float bit pattern of [-87.3, 88.7], both signs, plus a dense sweep near 0.
+    var inputs: [Float] = []
+    var bits: UInt32 = 0
+    while bits < 0x42b1_7218 {
+      let x = Float(bitPattern: bits)
+      inputs.append(x)
+      if x <= 87.33 { inputs.append(-x) }
+      bits &+= 9_973
+    }
+    for i in -20_000...20_000 { inputs.append(Float(i) * 1e-4) }
+    for start in stride(from: 0, to: inputs.count, by: 8) {
+      var v = SIMD8<Float>(repeating: 0)
+      for lane in 0..<8 where start + lane < inputs.count { v[lane] = inputs[start + lane] }
+      let fast = VectorMath.exp(v)
+      for lane in 0..<8 where start + lane < inputs.count {
+        let x = inputs[start + lane]
+        guard x >= -87.33654, x <= 88.72283 else { continue }
+        let distance = ulpDistance(fast[lane], expf(x))
+        if distance > worst {
+          worst = distance
+          worstInput = x
+        }
+      }
+    }
+    #expect(worst <= 2, "worst error \(worst) ulp at x = \(worstInput)")
+    let limits = VectorMath.exp(SIMD8<Float>(88.73, 1000, .infinity, -87.34, -1000, -.infinity, .nan, 0))
+    #expect(limits[0] == .infinity && limits[1] == .infinity && limits[2] == .infinity)
+    #expect(limits[3] == 0 && limits[4] == 0 && limits[5] == 0)
+    #expect(limits[6].isNaN && limits[7] == 1)
+  }
+
+  @Test("SiLU's eight-lane forward and backward are within a few ulp of the scalar reference",
+    arguments: [[1], [7], [3, 5], [256, 512], [2, 3, 70_000]])
+  func silu(shape: [Int]) {
+    let x = RandomStream(seed: 21, purpose: .testing).uniformTensor(shape: shape, low: -12, high: 12)
+    let g = randomTensor(shape, seed: 22)
+    let fast = SiLU.forward(x)
+    let slow = SiLU.referenceForward(x)
+    let fastBackward = SiLU.backward(x, upstream: g)
+    let slowBackward = SiLU.referenceBackward(x, upstream: g)
+    var worstForward = 0
+    var worstBackward = 0
+    for i in 0..<x.count {
+      // Relative to the larger of the value and a floor, since silu passes through zero.
+      func error(_ a: Float, _ b: Float) -> Double {
+        Double(abs(a - b)) / max(Double(abs(b)), 1e-6) / Double(Float.ulpOfOne)
+      }
+      worstForward = max(worstForward, Int(error(fast.scalars[i], slow.scalars[i]).rounded(.up)))
+      // silu' = s (1 + x (1 - s)) cancels near x = -1.28, so measure against the size of its terms.
+      let v = x.scalars[i]
+      let sigma = SiLU.sigmoid(v)
+      let scale = Double(abs(g.scalars[i])) * Double(sigma) * (1 + Double(abs(v)) * Double(1 - sigma))
+      let backwardError = Double(abs(fastBackward.scalars[i] - slowBackward.scalars[i])) / max(scale, 1e-30)
+      worstBackward = max(worstBackward, Int((backwardError / Double(Float.ulpOfOne)).rounded(.up)))
+    }
+    #expect(worstForward <= 4, "forward: \(worstForward) ulp")
+    #expect(worstBackward <= 8, "backward: \(worstBackward) ulp")
+    // Same bits whatever the thread count (large tensors are split over the pool).
+    for threads in 2...4 {
+      let (many, manyBackward) = ComputeThreads.withCount(threads) {
+        (SiLU.forward(x), SiLU.backward(x, upstream: g))
+      }
+      expectBitIdentical(many, fast, "threads \(threads)")
+      expectBitIdentical(manyBackward, fastBackward, "backward threads \(threads)")
+    }
+  }
+
+  @Test("Broadcast arithmetic and summed(toShape:) give the bits of explicit scalar loops",
+    arguments: [([37, 29], [29]), ([5, 3, 13], [3, 1]), ([4, 19], [4, 1]), ([6, 8, 16], [1, 8, 16]), ([33], [33])])
+  func broadcasting(shapes: ([Int], [Int])) {
+    let (shapeA, shapeB) = shapes
+    let a = randomTensor(shapeA, seed: 23)
+    let b = randomTensor(shapeB, seed: 24).adding(2)
+    let rank = shapeA.count
+    let padded = [Int](repeating: 1, count: rank - shapeB.count) + shapeB
+    func indexB(_ flat: Int) -> Int {
+      var rest = flat
+      var index = 0
+      var running = 1
+      var strides = [Int](repeating: 0, count: rank)
+      for d in stride(from: rank - 1, through: 0, by: -1) {
+        strides[d] = running
+        running *= padded[d]
+      }
+      var coordinates = [Int](repeating: 0, count: rank)
+      for d in stride(from: rank - 1, through: 0, by: -1) {
+        coordinates[d] = rest % shapeA[d]
+        rest /= shapeA[d]
+      }
+      for d in 0..<rank where padded[d] != 1 { index += coordinates[d] * strides[d] }
+      return index
+    }
+    let results = [a + b, a - b, a * b, a / b, b - a]
+    for (k, result) in results.enumerated() {
+      var expected = [Float](repeating: 0, count: a.count)
+      for i in 0..<a.count {
+        let (x, y) = (a.scalars[i], b.scalars[indexB(i)])
+        expected[i] = [x + y, x - y, x * y, x / y, y - x][k]
+      }
+      expectBitIdentical(result, Tensor(shape: shapeA, scalars: expected), "operation \(k) \(shapes)")
+    }
+    var sums = [Float](repeating: 0, count: b.count)
+    for i in 0..<a.count { sums[indexB(i)] += a.scalars[i] }
+    expectBitIdentical(a.summed(toShape: shapeB), Tensor(shape: shapeB, scalars: sums), "summed \(shapes)")
+  }
+}
