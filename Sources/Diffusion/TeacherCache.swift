@@ -33,7 +33,7 @@ public struct TeacherCache: Sendable {
   /// - Returns: the teacher, the checkpoint path and whether it came from the cache.
   public func trainOrLoad(
     configuration: TeacherTrainingConfiguration, data: Tensor, dataHash: String, checkpointEvery: Int = 500,
-    progress: (Int, Double) -> Void = { _, _ in }
+    exactDenoiser: (any Denoiser)? = nil, progress: (Int, Double) -> Void = { _, _ in }
   ) throws -> (teacher: NetworkDenoiser, path: String, cached: Bool) {
     let key = TeacherCache.key(configuration: configuration, dataHash: dataHash)
     let finalPath = path(forKey: key)
@@ -41,7 +41,7 @@ public struct TeacherCache: Sendable {
       return (try TeacherCache.loadTeacher(from: finalPath), finalPath, true)
     }
     let partialPath = finalPath + ".partial"
-    var trainer = TeacherTrainer(configuration: configuration, data: data)
+    var trainer = TeacherTrainer(configuration: configuration, data: data, exactDenoiser: exactDenoiser)
     let metadata = [
       "kind": "teacher", "configuration": canonicalJSON(configuration), "dataHash": dataHash, "cacheKey": key,
     ]

@@ -29,11 +29,15 @@ public struct TeacherTrainingConfiguration: Codable, Hashable, Sendable {
   public var logNoiseMean: Double
   /// Standard deviation of `ln sigma` (EDM: 1.2).
   public var logNoiseStd: Double
+  /// What the denoiser regresses onto: the clean data (EDM training, nil or `.data`) or an exact
+  /// denoiser's output (fitting a network to an analytic teacher; lower variance).
+  public var fitTarget: FitTarget?
 
   /// Creates a configuration with EDM's noise distribution by default.
   public init(architecture: NetworkArchitecture, sigmaData: Double, steps: Int, batchSize: Int,
               optimizer: OptimizerConfiguration = OptimizerConfiguration(learningRate: 1e-3, warmupSteps: 200),
-              emaRate: Double = 0.999, seed: UInt64 = 0, logNoiseMean: Double = -1.2, logNoiseStd: Double = 1.2) {
+              emaRate: Double = 0.999, seed: UInt64 = 0, logNoiseMean: Double = -1.2, logNoiseStd: Double = 1.2,
+              fitTarget: FitTarget? = nil) {
     self.architecture = architecture
     self.sigmaData = sigmaData
     self.steps = steps
@@ -43,7 +47,16 @@ public struct TeacherTrainingConfiguration: Codable, Hashable, Sendable {
     self.seed = seed
     self.logNoiseMean = logNoiseMean
     self.logNoiseStd = logNoiseStd
+    self.fitTarget = fitTarget
   }
+}
+
+/// The regression target of network-teacher training.
+public enum FitTarget: String, Codable, Hashable, Sendable {
+  /// `x0` (the EDM loss).
+  case data
+  /// `D_exact(x0 + sigma n, sigma)` of an exact teacher passed to the trainer.
+  case exactDenoiser
 }
 
 /// Trains a network teacher with the EDM loss, deterministically: at step `n`, sample `b` of the
@@ -65,9 +78,13 @@ public struct TeacherTrainer {
   /// Steps taken.
   public var step: Int { optimizer.step }
   let data: Tensor
+  let exactDenoiser: (any Denoiser)?
 
-  /// A fresh trainer on `data: [n] + sampleShape`.
-  public init(configuration: TeacherTrainingConfiguration, data: Tensor) {
+  /// A fresh trainer on `data: [n] + sampleShape`; `exactDenoiser` is required when the
+  /// configuration fits to it.
+  public init(configuration: TeacherTrainingConfiguration, data: Tensor, exactDenoiser: (any Denoiser)? = nil) {
+    precondition(configuration.fitTarget != .exactDenoiser || exactDenoiser != nil,
+      "TeacherTrainer: fitting to an exact denoiser needs one")
     let (network, parameters) = configuration.architecture.build(timeInputs: 1, seed: configuration.seed)
     precondition(Array(data.shape.dropFirst()) == network.sampleShape,
       "TeacherTrainer: data \(data.shape) does not match the network's samples \(network.sampleShape)")
@@ -77,6 +94,7 @@ public struct TeacherTrainer {
     self.averaged = parameters
     self.optimizer = Optimizer(configuration.optimizer, for: parameters)
     self.data = data
+    self.exactDenoiser = exactDenoiser
   }
 
   /// The teacher defined by the current EMA parameters.
@@ -106,7 +124,14 @@ public struct TeacherTrainer {
     let f = network(input, conditions: [sigmas.map { Float(EDMPreconditioning.cNoise($0)) }], parameters: bound)
     let denoised = Variable(noisy.scaledRows(by: sigmas.map { p.cSkip($0) })) + f * Tensor.perSample(sigmas.map { p.cOut($0) }, rank: rank)
     let weights = Tensor.perSample(sigmas.map { p.lossWeight($0) }, rank: rank)
-    let loss = mean(square(denoised - Variable(clean)) * weights)
+    let regressionTarget: Tensor
+    switch c.fitTarget ?? .data {
+    case .data: regressionTarget = clean
+    case .exactDenoiser:
+      guard let exactDenoiser else { preconditionFailure("TeacherTrainer: no exact denoiser") }
+      regressionTarget = exactDenoiser.denoise(noisy, noiseLevels: sigmas)
+    }
+    let loss = mean(square(denoised - Variable(regressionTarget)) * weights)
     let gradients = tape.gradients(of: loss)
     optimizer.update(&parameters, gradients: bound.variables.map { gradients[$0] })
     ExponentialMovingAverage.update(&averaged, towards: parameters, rate: c.emaRate)
