@@ -80,7 +80,7 @@ public struct FeatureMoments: Sendable, Equatable {
     var centredSums = [Double](repeating: 0, count: dimension)
     mean.withUnsafeMutableBufferPointer { mu in
       centredSums.withUnsafeMutableBufferPointer { s in
-        let shared = UncheckedSendable((base, mu.baseAddress!, s.baseAddress!))
+        let shared = UncheckedSendable((base, mu.address, s.address))
         let blocks = (dimension + meanBlock - 1) / meanBlock
         ComputeThreads.forEachTask(blocks) { block in
           let (x, mu, s) = shared.value
@@ -100,9 +100,9 @@ public struct FeatureMoments: Sendable, Equatable {
     var covariance = DoubleMatrix(zeros: dimension, dimension)
     mean.withUnsafeBufferPointer { mu in
       covariance.scalars.withUnsafeMutableBufferPointer { c in
-        let centred = CenteredSamples(base: base, dimension: dimension, mean: mu.baseAddress!)
+        let centred = CenteredSamples(base: base, dimension: dimension, mean: mu.address)
         DoubleGemmKernel.run(
-          m: dimension, n: dimension, k: count, a: centred, b: centred, c: c.baseAddress!,
+          m: dimension, n: dimension, k: count, a: centred, b: centred, c: c.address,
           ldc: dimension, accumulate: false, parallel: true, upperTriangleOnly: true)
         let scale = 1 / (n - 1)
         for i in 0..<dimension {

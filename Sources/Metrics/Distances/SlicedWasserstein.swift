@@ -71,7 +71,7 @@ public struct SlicedWasserstein: Sendable {
     let count = directions.rows
     var result = [Double](repeating: 0, count: count)
     result.withUnsafeMutableBufferPointer { out in
-      let shared = UncheckedSendable(out.baseAddress!)
+      let shared = UncheckedSendable(out.address)
       ComputeThreads.forEachTask(count) { k in
         let theta = Array(directions.scalars[(k * dimension)..<((k + 1) * dimension)])
         let a = Self.sortedProjections(generated, theta)

@@ -84,7 +84,8 @@ public struct RandomConvolutionFeatures: Sendable {
         y.scalars.withUnsafeBufferPointer { p in
           for b in 0..<(end - start) {
             for c in 0..<channels {
-              let values = p.baseAddress! + (b * channels + c) * plane
+              let first = (b * channels + c) * plane
+              let values = UnsafeBufferPointer(rebasing: p[first..<(first + plane)])
               var sum = 0.0
               for i in 0..<plane { sum += Double(values[i]) }
               let mean = sum / Double(plane)

@@ -23,7 +23,7 @@ struct CholeskyFactorization {
     let n = s.rows
     var a = s
     let ok = a.scalars.withUnsafeMutableBufferPointer { buffer -> Bool in
-      let base = buffer.baseAddress!
+      let base = buffer.address
       var k0 = 0
       while k0 < n {
         let nb = min(Self.blockSize, n - k0)
@@ -65,7 +65,7 @@ struct CholeskyFactorization {
             let panel = base + (k0 + nb) * n + k0
             DoubleGemm.multiply(
               m: rest, n: rest, k: nb,
-              a: DoubleMatrixOperand(pn.baseAddress!, leadingDimension: nb),
+              a: DoubleMatrixOperand(pn.address, leadingDimension: nb),
               b: DoubleMatrixOperand(UnsafePointer(panel), leadingDimension: n, transposed: true),
               c: base + (k0 + nb) * n + (k0 + nb), ldc: n, accumulate: true, symmetricResult: true)
           }
@@ -99,9 +99,9 @@ struct CholeskyFactorization {
             let width = min(block, n - j0)
             DoubleGemm.multiply(
               m: n, n: width, k: n - j0,
-              a: DoubleMatrixOperand(ps.baseAddress! + j0, leadingDimension: n),
-              b: DoubleMatrixOperand(pl.baseAddress! + j0 * n + j0, leadingDimension: n),
-              c: pt.baseAddress! + j0, ldc: n, accumulate: false)
+              a: DoubleMatrixOperand(ps.address + j0, leadingDimension: n),
+              b: DoubleMatrixOperand(pl.address + j0 * n + j0, leadingDimension: n),
+              c: pt.address + j0, ldc: n, accumulate: false)
           }
         }
         t.scalars.withUnsafeBufferPointer { pt in
@@ -112,9 +112,9 @@ struct CholeskyFactorization {
               DoubleGemm.multiply(
                 m: height, n: n - i0, k: n - i0,
                 a: DoubleMatrixOperand(
-                  pl.baseAddress! + i0 * n + i0, leadingDimension: n, transposed: true),
-                b: DoubleMatrixOperand(pt.baseAddress! + i0 * n + i0, leadingDimension: n),
-                c: pm.baseAddress! + i0 * n + i0, ldc: n, accumulate: false)
+                  pl.address + i0 * n + i0, leadingDimension: n, transposed: true),
+                b: DoubleMatrixOperand(pt.address + i0 * n + i0, leadingDimension: n),
+                c: pm.address + i0 * n + i0, ldc: n, accumulate: false)
             }
             for i in 1..<max(n, 1) { for j in 0..<i { pm[i * n + j] = pm[j * n + i] } }
           }

@@ -15,8 +15,8 @@ extension HouseholderTridiagonalization {
     let starts = Array(stride(from: 0, to: reflectors, by: Self.blockSize))
     q.scalars.withUnsafeMutableBufferPointer { qBuffer in
       packed.withUnsafeBufferPointer { packedBuffer in
-        let qBase = qBuffer.baseAddress!
-        let stored = packedBuffer.baseAddress!
+        let qBase = qBuffer.address
+        let stored = packedBuffer.address
         for k0 in starts.reversed() {
           let nb = min(Self.blockSize, reflectors - k0)
           if (k0..<(k0 + nb)).allSatisfy({ taus[$0] == 0 }) { continue }
@@ -40,20 +40,20 @@ extension HouseholderTridiagonalization {
                 w2.withUnsafeMutableBufferPointer { p2 in
                   // W1 = V^T Qb;  W2 = -T W1;  Qb += V W2.
                   DoubleGemm.multiply(
-                    m: nb, n: m, k: m, a: DoubleMatrixOperand(pv.baseAddress!, leadingDimension: m),
-                    b: DoubleMatrixOperand(qBlock, leadingDimension: n), c: p1.baseAddress!, ldc: m,
+                    m: nb, n: m, k: m, a: DoubleMatrixOperand(pv.address, leadingDimension: m),
+                    b: DoubleMatrixOperand(qBlock, leadingDimension: n), c: p1.address, ldc: m,
                     accumulate: false)
                   DoubleGemm.multiply(
                     m: nb, n: m, k: nb,
-                    a: DoubleMatrixOperand(pt.baseAddress!, leadingDimension: nb),
-                    b: DoubleMatrixOperand(p1.baseAddress!, leadingDimension: m),
-                    c: p2.baseAddress!,
+                    a: DoubleMatrixOperand(pt.address, leadingDimension: nb),
+                    b: DoubleMatrixOperand(p1.address, leadingDimension: m),
+                    c: p2.address,
                     ldc: m, accumulate: false)
                   for i in 0..<(nb * m) { p2[i] = -p2[i] }
                   DoubleGemm.multiply(
                     m: m, n: m, k: nb,
-                    a: DoubleMatrixOperand(pv.baseAddress!, leadingDimension: m, transposed: true),
-                    b: DoubleMatrixOperand(p2.baseAddress!, leadingDimension: m), c: qBlock, ldc: n,
+                    a: DoubleMatrixOperand(pv.address, leadingDimension: m, transposed: true),
+                    b: DoubleMatrixOperand(p2.address, leadingDimension: m), c: qBlock, ldc: n,
                     accumulate: true)
                 }
               }

@@ -49,7 +49,7 @@ struct HouseholderTridiagonalization {
     var taus = [Double](repeating: 0, count: max(n - 1, 0))
     if n > 0 {
       packed.withUnsafeMutableBufferPointer { buffer in
-        Self.reduce(buffer.baseAddress!, n: n, d: &d, e: &e, taus: &taus)
+        Self.reduce(buffer.address, n: n, d: &d, e: &e, taus: &taus)
       }
     }
     self.diagonal = d
@@ -127,7 +127,7 @@ struct HouseholderTridiagonalization {
           pendingW.withUnsafeBufferPointer { pwp in
             partials.withUnsafeMutableBufferPointer { pp in
               let shared = UncheckedSendable(
-                (a, pv.baseAddress!, pvp.baseAddress!, pwp.baseAddress!, pp.baseAddress!))
+                (a, pv.address, pvp.address, pwp.address, pp.address))
               ComputeThreads.forEachTask(chunks) { c in
                 let (a, v, vP, wP, parts) = shared.value
                 let part = parts + c * n

@@ -41,7 +41,7 @@ struct PlaneRotationSequence {
     e.scalars.withUnsafeMutableBufferPointer { pe in
       cosineSine.withUnsafeBufferPointer { pcs in
         sweeps.withUnsafeBufferPointer { psw in
-          let shared = UncheckedSendable((pe.baseAddress!, pcs.baseAddress!, psw))
+          let shared = UncheckedSendable((pe.address, pcs.address, psw))
           ComputeThreads.forEachTask(strips) { strip in
             let (base, cs, sweeps) = shared.value
             let j0 = strip * Self.stripWidth
