@@ -1,5 +1,10 @@
 /// Every command, in the order `--help` lists them. Add new commands here.
 let allCommands: [any Subcommand.Type] = [
+  SuitesCommand.self,
+  TeacherTrainCommand.self,
+  TeacherInfoCommand.self,
+  CoefficientsCommand.self,
+  GapCommand.self,
   VersionCommand.self,
   DatasetInfoCommand.self,
   FDCommand.self,

@@ -83,12 +83,10 @@ func runMain() -> Int32 {
     let words = command.spec.name.split(separator: " ").count
     let parsed = try ParsedArguments(command: "precond-bench " + command.spec.name, tokens: Array(tokens.dropFirst(words)), spec: command.spec)
     return try command.run(parsed).rawValue
-  } catch let failure as CommandFailure {
+  } catch {
+    let failure = commandFailure(for: error)
     Console.error("error: " + failure.message)
     return failure.code.rawValue
-  } catch {
-    Console.error("error: \(error)")
-    return ExitCode.internalError.rawValue
   }
 }
 

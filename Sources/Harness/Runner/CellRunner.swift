@@ -1,0 +1,238 @@
+import Diffusion
+import Distillation
+import Foundation
+import NeuralNet
+import TensorCore
+
+/// What the runner reports while it works (the CLI turns it into progress lines with an ETA).
+public enum RunEvent: Sendable {
+  /// A cell starts (`resumedAt` is the checkpoint step of a resumed run).
+  case cellStarted(SuiteCell, position: Int, of: Int, resumedAt: Int?)
+  /// Training progressed.
+  case trained(SuiteCell, step: Int, of: Int, loss: Double)
+  /// An evaluation was recorded.
+  case evaluated(SuiteCell, step: Int, metrics: [MetricValue])
+  /// A cell ended.
+  case cellFinished(SuiteCell, outcome: CellOutcome, trainingSeconds: Double)
+  /// A problem is being prepared (teacher training and fitting report through here).
+  case preparing(String, step: Int, of: Int, loss: Double)
+}
+
+/// How a cell ended.
+public enum CellOutcome: Sendable, Equatable {
+  /// Trained to the end.
+  case completed
+  /// Stopped at `step` with a non-finite loss or parameters.
+  case diverged(step: Int)
+  /// An error ended it.
+  case failed(String)
+  /// Already finished in the database (with `--resume`).
+  case skipped(RunStatus)
+}
+
+/// Options of a run.
+public struct RunOptions: Sendable {
+  /// Where cell checkpoints live.
+  public var checkpointDirectory: String
+  /// Continue interrupted runs and skip finished ones.
+  public var resume: Bool
+  /// The machine's fingerprint.
+  public var machine: MachineFingerprint
+  /// The commit being measured.
+  public var commit: CommitInfo
+  /// Problem preparation (caches).
+  public var preparation: PreparationOptions
+  /// Receives progress.
+  public var events: @Sendable (RunEvent) -> Void
+
+  /// Creates options.
+  public init(checkpointDirectory: String = ".precond-bench/checkpoints", resume: Bool = false, machine: MachineFingerprint,
+              commit: CommitInfo, preparation: PreparationOptions = PreparationOptions(), events: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
+    self.checkpointDirectory = checkpointDirectory
+    self.resume = resume
+    self.machine = machine
+    self.commit = commit
+    self.preparation = preparation
+    self.events = events
+  }
+}
+
+/// Runs one cell: estimates the Analytic-Precond statistics (timed), records coefficients and
+/// gaps, trains with evaluations every `evaluation.every` steps and at the end (the training
+/// clock paused while evaluating), checkpoints every `checkpointEvery` steps, and stops a run
+/// whose loss or parameters become non-finite as `diverged`.
+public enum CellRunner {
+  /// The cell's record (spec hash, configuration) for `problem`.
+  public static func record(_ cell: SuiteCell, suite: SuiteSpecification, problem: PreparedProblem) -> (CellRecord, CellSpecification) {
+    let specification = CellSpecification(problem: problem.specification, dataHash: problem.dataHash, teacher: problem.teacherIdentity,
+      method: cell.method, preconditioning: cell.preconditioning, seed: cell.seed, student: suite.student, training: suite.training,
+      statistics: suite.statistics, evaluation: suite.evaluation, protocolVersion: 1)
+    let record = CellRecord(suite: suite.name, dataset: problem.specification.name, teacher: problem.teacherKind,
+      method: cell.method.rawValue, preconditioning: cell.preconditioning.rawValue, seed: cell.seed,
+      specHash: specification.specHash, configuration: canonicalJSON(specification))
+    return (record, specification)
+  }
+
+  /// Runs `cell` and writes its results to `sink`.
+  public static func run(
+    _ cell: SuiteCell, position: Int, of total: Int, suite: SuiteSpecification, problem: PreparedProblem, evaluator: Evaluator,
+    sink: any ResultSink, options: RunOptions
+  ) throws -> CellOutcome {
+    let (record, specification) = record(cell, suite: suite, problem: problem)
+    let checkpointPath = URL(fileURLWithPath: options.checkpointDirectory)
+      .appendingPathComponent("\(suite.name)-\(record.specHash.prefix(20)).ckpt").path
+    var resumeFrom: (run: RunID, checkpoint: Checkpoint)? = nil
+    if options.resume, let latest = try sink.latestRun(of: record) {
+      switch latest.status {
+      case .completed, .diverged, .failed:
+        return .skipped(latest.status)
+      case .running, .interrupted:
+        if let checkpoint = try? Checkpoint.read(from: checkpointPath), checkpoint.metadata["specHash"] == record.specHash {
+          resumeFrom = (latest.id, checkpoint)
+        }
+      }
+    }
+
+    let sampleShape = problem.sampleShape
+    let architecture = suite.student.network.architecture(sampleShape: sampleShape)
+    let (network, fresh) = architecture.build(timeInputs: 2, seed: UInt64(cell.seed), zeroExtraTimeInputs: true)
+    var initial = fresh
+    if suite.student.initialization == .teacher, let start = problem.initialNetwork {
+      initial.load(from: start.parameters, zeroMissing: true)
+    }
+    let configuration = specification.configuration(sigmaData: problem.sigmaData)
+    var statistics: AnalyticStatistics? = nil
+    if cell.preconditioning.needsStatistics {
+      statistics = AnalyticStatistics.estimate(teacher: problem.teacher, data: problem.data, configuration: configuration.statistics,
+        seed: UInt64(cell.seed))
+    }
+    var trainer = DistillationTrainer(configuration: configuration, teacher: problem.teacher, data: problem.data, network: network,
+      initialParameters: initial, statistics: statistics)
+
+    let run: RunID
+    var trainingWall = 0.0
+    var trainingCPU = 0.0
+    if let resumeFrom {
+      try trainer.restore(from: resumeFrom.checkpoint)
+      trainingWall = Double(resumeFrom.checkpoint.metadata["trainingWallSeconds"] ?? "") ?? 0
+      trainingCPU = Double(resumeFrom.checkpoint.metadata["trainingCPUSeconds"] ?? "") ?? 0
+      try sink.resumeRun(resumeFrom.run, keepingEvaluationsThrough: trainer.step, processID: getpid(),
+        host: UnameFields.current().nodename)
+      run = resumeFrom.run
+    } else {
+      run = try sink.beginRun(RunStart(cell: record, machine: options.machine, commit: options.commit))
+      try sink.recordCoefficients(coefficientRows(trainer.student.jumper, grid: trainer.grid, statistics: statistics),
+        computeSeconds: statistics?.seconds ?? 0, run: run)
+      if suite.evaluation.gapGrid > 0 && cell.seed == suite.seeds.first {
+        try sink.recordGaps(gapRows(trainer.student.jumper, problem: problem, evaluation: suite.evaluation), run: run)
+      }
+    }
+    options.events(.cellStarted(cell, position: position, of: total, resumedAt: resumeFrom == nil ? nil : trainer.step))
+    do {
+      return try train(&trainer, cell: cell, run: run, record: record, specification: specification, suite: suite, evaluator: evaluator,
+        sink: sink, options: options, checkpointPath: checkpointPath, wall: trainingWall, cpu: trainingCPU)
+    } catch {
+      // Leave no run "running" behind an error: record it as failed, then report the error.
+      try? sink.finishRun(run, status: .failed, step: trainer.step, message: "\(error)")
+      throw error
+    }
+  }
+
+  static func train(
+    _ trainer: inout DistillationTrainer, cell: SuiteCell, run: RunID, record: CellRecord, specification: CellSpecification,
+    suite: SuiteSpecification, evaluator: Evaluator, sink: any ResultSink, options: RunOptions, checkpointPath: String,
+    wall: Double, cpu: Double
+  ) throws -> CellOutcome {
+    var trainingWall = wall
+    var trainingCPU = cpu
+    let configuration = trainer.configuration
+
+    let steps = configuration.steps
+    let every = suite.evaluation.every
+    var lossSum = 0.0
+    var lossCount = 0
+    let clock = ContinuousClock()
+    while trainer.step < steps {
+      let wallStart = clock.now
+      let cpuStart = processCPUSeconds()
+      let report = trainer.trainStep()
+      trainingWall += seconds(clock.now - wallStart)
+      trainingCPU += processCPUSeconds() - cpuStart
+      guard report.isFinite else {
+        try sink.finishRun(run, status: .diverged, step: trainer.step,
+          message: "non-finite loss or parameters at step \(trainer.step) (consistency loss \(report.consistencyLoss))")
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+        options.events(.cellFinished(cell, outcome: .diverged(step: trainer.step), trainingSeconds: trainingWall))
+        return .diverged(step: trainer.step)
+      }
+      lossSum += report.consistencyLoss
+      lossCount += 1
+      options.events(.trained(cell, step: trainer.step, of: steps, loss: report.consistencyLoss))
+      if trainer.step % every == 0 || trainer.step == steps {
+        let evaluationStart = clock.now
+        let metrics = try evaluator.evaluate(student: trainer.student, parameters: trainer.evaluation, sampler: specification.sampler,
+          method: cell.method)
+        let evaluationSeconds = seconds(clock.now - evaluationStart)
+        let evaluation = EvaluationRecord(step: trainer.step, samplesSeen: trainer.step * configuration.batchSize,
+          trainingWallSeconds: trainingWall, trainingCPUSeconds: trainingCPU, evaluationSeconds: evaluationSeconds,
+          loss: lossSum / Double(max(lossCount, 1)), metrics: metrics)
+        try sink.recordEvaluation(evaluation, run: run)
+        options.events(.evaluated(cell, step: trainer.step, metrics: metrics))
+        lossSum = 0
+        lossCount = 0
+        if trainer.step % suite.checkpointEvery == 0 && trainer.step < steps {
+          let checkpoint = trainer.checkpoint(metadata: [
+            "specHash": record.specHash, "trainingWallSeconds": "\(trainingWall)", "trainingCPUSeconds": "\(trainingCPU)",
+          ])
+          try checkpoint.write(to: checkpointPath)
+        }
+      }
+    }
+    try sink.finishRun(run, status: .completed, step: trainer.step, message: nil)
+    try? FileManager.default.removeItem(atPath: checkpointPath)
+    options.events(.cellFinished(cell, outcome: .completed, trainingSeconds: trainingWall))
+    return .completed
+  }
+
+  /// Coefficient rows for every grid pair `s <= t` (and `s = tMin`), with the statistics at `t`.
+  static func coefficientRows(_ jumper: Jumper, grid: [Double], statistics: AnalyticStatistics?) -> [CoefficientRow] {
+    var rows = [CoefficientRow]()
+    for (i, t) in grid.enumerated() {
+      for s in grid[(i + 1)...] {
+        if jumper.preconditioning == .edm && s != jumper.tMin { continue }
+        let c = jumper.coefficients(t: t, s: s)
+        let lambda = -log(t)
+        rows.append(CoefficientRow(t: t, s: s, a: c.a, b: c.b, l: c.l, sStatistic: statistics.map { $0.s(atLambda: lambda) },
+          alpha: c.alpha, beta: c.beta, flagged: jumper.isIllConditioned(t: t, s: s)))
+      }
+    }
+    return rows
+  }
+
+  /// The consistency gap and initial jump error on a `gapGrid`-level Karras grid.
+  static func gapRows(_ jumper: Jumper, problem: PreparedProblem, evaluation: EvaluationSpecification) -> [GapRow] {
+    let times = KarrasGrid(count: evaluation.gapGrid + 1).times
+    let clean = problem.data.rows(0..<min(evaluation.gapSamples, problem.data.shape[0]))
+    var rows = [GapRow]()
+    for (i, t) in times.enumerated() {
+      for s in times[(i + 1)...] {
+        if jumper.preconditioning == .edm && s != jumper.tMin { continue }
+        let g = Diagnostics.consistencyGap(jumper: jumper, teacher: problem.teacher, clean: clean, t: t, s: s,
+          seed: Evaluator.evaluationSeed, substeps: 48)
+        rows.append(GapRow(t: t, s: s, gap: g.gap, jumpError: g.jumpError))
+      }
+    }
+    return rows
+  }
+
+  static func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+  }
+
+  /// CPU time of the whole process (all threads), in seconds.
+  static func processCPUSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+  }
+}

@@ -1,0 +1,126 @@
+import Diffusion
+import Distillation
+import Metrics
+import NeuralNet
+import TensorCore
+
+/// Measures a student's samples against a problem's reference (math.md section 6), with noise
+/// fixed per problem so that every cell of a suite is evaluated on the same draws (paired).
+public final class Evaluator: @unchecked Sendable {
+  /// The seed of evaluation noise, the same for every cell.
+  public static let evaluationSeed: UInt64 = 0x4556_414C  // "EVAL"
+
+  let problem: PreparedProblem
+  let specification: EvaluationSpecification
+  private var referenceMoments: [String: FeatureMoments] = [:]
+  private var teacherTrajectories: [Int: [Tensor]] = [:]
+  private let lock = NSLockLike()
+
+  /// An evaluator for one problem.
+  public init(problem: PreparedProblem, specification: EvaluationSpecification) {
+    self.problem = problem
+    self.specification = specification
+  }
+
+  /// The fixed evaluation noise for `nfe`.
+  func noise(count: Int) -> Tensor {
+    RandomStream(seed: Evaluator.evaluationSeed, purpose: .samplingNoise).normalTensor(shape: [count] + problem.sampleShape)
+  }
+
+  /// Every requested metric at every NFE for `parameters` of `student`.
+  public func evaluate(student: Student, parameters: ParameterSet, sampler: SamplerConfiguration, method: DistillationMethod) throws -> [MetricValue] {
+    var values = [MetricValue]()
+    let z = noise(count: specification.samples)
+    for nfe in specification.nfe {
+      let (samples, _) = student.sample(noise: z, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
+      for metric in specification.metrics {
+        switch metric {
+        case "sw2":
+          let flat = samples.reshaped([samples.shape[0], samples.count / samples.shape[0]])
+          let reference = problem.reference.reshaped([problem.reference.shape[0], problem.reference.count / problem.reference.shape[0]])
+          let value = samples.isFinite ? SlicedWasserstein(dimension: flat.shape[1]).distance(flat, reference) : .infinity
+          values.append(MetricValue(name: "sw2", nfe: nfe, value: value))
+        case "fd-pixels", "fd-randconv":
+          let extractor: FeatureExtractor = metric == "fd-pixels" ? .pixels : .randconv
+          guard samples.isFinite else {
+            values.append(MetricValue(name: metric, nfe: nfe, value: .infinity))
+            continue
+          }
+          let reference = try moments(of: extractor)
+          let generated = FeatureMoments(features: try extractor.features(of: samples))
+          let distance = try FrechetDistance(between: generated, and: reference, names: ("samples", "reference"))
+          values.append(MetricValue(name: metric, nfe: nfe, value: distance.value))
+        case "alignment":
+          // Trajectory alignment needs a deterministic sampler whose states sit on the grid:
+          // CTM's (gamma = 0) at every NFE; CD's one-step sampler.
+          let deterministic = (method == .ctm && sampler.kind == .deterministic) || (method == .cd && nfe == 1)
+          guard deterministic else { continue }
+          let count = min(specification.alignmentSamples, specification.samples)
+          let zSmall = z.rows(0..<count)
+          let (_, states) = student.sample(noise: zSmall, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
+          let teacherStates = trajectory(noise: zSmall, nfe: nfe)
+          var total = 0.0, last = 0.0
+          let d = Double(zSmall.count)
+          for (state, reference) in zip(states, teacherStates) {
+            let error = state.isFinite ? (state - reference).sumOfSquares() / d : .infinity
+            total += error
+            last = error
+          }
+          values.append(MetricValue(name: "alignment", nfe: nfe, value: total / Double(states.count)))
+          values.append(MetricValue(name: "alignment-final", nfe: nfe, value: last))
+        default:
+          continue
+        }
+      }
+    }
+    return values
+  }
+
+  func moments(of extractor: FeatureExtractor) throws -> FeatureMoments {
+    lock.lock()
+    defer { lock.unlock() }
+    if let cached = referenceMoments[extractor.rawValue] { return cached }
+    let moments = FeatureMoments(features: try extractor.features(of: problem.reference))
+    referenceMoments[extractor.rawValue] = moments
+    return moments
+  }
+
+  /// The teacher flow `Phi_{tMax -> t_i}` of the fixed noise on the grid of `nfe + 1` levels
+  /// (computed once per problem and NFE).
+  func trajectory(noise z: Tensor, nfe: Int) -> [Tensor] {
+    lock.lock()
+    if let cached = teacherTrajectories[nfe] {
+      lock.unlock()
+      return cached
+    }
+    lock.unlock()
+    let times = KarrasGrid(count: nfe + 1).times
+    let batch = z.shape[0]
+    var x = z.scaled(by: Float(times[0]))
+    var states = [Tensor]()
+    for i in 0..<nfe {
+      x = Diagnostics.teacherFlow(problem.teacher, x, from: .init(repeating: times[i], count: batch),
+        to: .init(repeating: times[i + 1], count: batch), substeps: 32)
+      states.append(x)
+    }
+    lock.lock()
+    teacherTrajectories[nfe] = states
+    lock.unlock()
+    return states
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A minimal mutex (pthread) for caches shared by the runner's threads.
+final class NSLockLike: @unchecked Sendable {
+  private var mutex = pthread_mutex_t()
+  init() { pthread_mutex_init(&mutex, nil) }
+  deinit { pthread_mutex_destroy(&mutex) }
+  func lock() { pthread_mutex_lock(&mutex) }
+  func unlock() { pthread_mutex_unlock(&mutex) }
+}

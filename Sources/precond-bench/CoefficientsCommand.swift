@@ -1,0 +1,187 @@
+import Diffusion
+import Distillation
+import Foundation
+import Harness
+
+/// Shared handling of `--precond`, `--teacher`, `--t/--s | --grid` for `coefficients` and `gap`.
+struct JumpQuery {
+  let preconditioning: Preconditioning
+  let loaded: LoadedTeacher
+  let pairs: [(t: Double, s: Double)]
+  let sigmaData: Double
+
+  static let valueOptions = ["--precond", "--teacher", "--t", "--s", "--grid", "--sigma-data", "--lambda-count", "--samples"]
+
+  init(_ arguments: ParsedArguments, usage: String, allowEqual: Bool) throws {
+    try arguments.expectPositionals(0...0, usage)
+    preconditioning = try Preconditioning.parse(try arguments.required("--precond"))
+    sigmaData = try arguments.real("--sigma-data") ?? 0.5
+    guard sigmaData > 0 else { throw CommandFailure.usage("--sigma-data must be > 0") }
+    let tValue = try arguments.real("--t"), sValue = try arguments.real("--s"), grid = try arguments.integer("--grid", atLeast: 2)
+    let tMin = NoiseRange.tMin, tMax = NoiseRange.tMax
+    if let t = tValue, let s = sValue, grid == nil {
+      guard t <= tMax && s >= tMin && s <= t else {
+        throw CommandFailure.usage("need \(tMin) <= s <= t <= \(tMax), got t \(t), s \(s)")
+      }
+      guard allowEqual || s < t else { throw CommandFailure.usage("the gap needs s < t") }
+      pairs = [(t, s)]
+    } else if let grid, tValue == nil && sValue == nil {
+      let times = KarrasGrid(count: grid).times
+      var list = [(t: Double, s: Double)]()
+      for (i, t) in times.enumerated() {
+        for s in times[(i + 1)...] { list.append((t, s)) }
+      }
+      pairs = list
+    } else {
+      throw CommandFailure.usage("give either --t T --s S or --grid N\n\n\(usage)")
+    }
+    if preconditioning == .edm, pairs.contains(where: { $0.s != tMin }) {
+      throw CommandFailure.usage("edm is CD's preconditioning: its jumps end at s = tMin = \(tMin); on trajectories use ctm (math.md section 3)")
+    }
+    loaded = try LoadedTeacher.load(path: try arguments.required("--teacher"), sampleCount: try arguments.integer("--samples", atLeast: 2) ?? 4096)
+  }
+
+  func jumper(lambdaCount: Int, samples: Int) -> (Jumper, AnalyticStatistics?) {
+    var statistics: AnalyticStatistics? = nil
+    if preconditioning.needsStatistics {
+      statistics = AnalyticStatistics.estimate(teacher: loaded.teacher, data: loaded.data,
+        configuration: StatisticsConfiguration(lambdaCount: lambdaCount, samplesPerPoint: samples), seed: 0)
+    }
+    return (Jumper(preconditioning: preconditioning, sigmaData: sigmaData, statistics: statistics), statistics)
+  }
+}
+
+/// `precond-bench coefficients`: A and B (and alpha, beta, l) of any preconditioning.
+enum CoefficientsCommand: Subcommand {
+  static let spec = CommandSpec(
+    name: "coefficients", summary: "Print the jump coefficients A(t,s), B(t,s) of a preconditioning.",
+    usage: """
+      USAGE: precond-bench coefficients --precond NAME --teacher SPEC (--t T --s S | --grid N) [options] [--json]
+
+      Prints A and B of f = A x_t + B F (math.md section 3) and, for the analytic variants, alpha, beta
+      and l; jumps whose |B| exceeds 10x CTM's are flagged as ill-conditioned.
+
+      OPTIONS:
+        --precond NAME      edm | ctm | analytic | analytic-backward | analytic-l
+        --teacher SPEC      teacher JSON file: {"kind": "gmm"|"empirical"|"network", ...}
+        --t T --s S         one jump (tMin 0.002 <= s <= t <= tMax 80)
+        --grid N            every jump s <= t between points of the N-point Karras grid
+        --sigma-data V      sigmaData (default 0.5)
+        --lambda-count M    lambda grid of the Analytic-Precond statistics (default 120)
+        --samples S         samples per lambda point (default 4096)
+        --json              {"precond", "sigmaData", "statisticsSeconds", "rows": [{"t", "s", "A", "B", ...}]}
+
+      EXAMPLE:
+        precond-bench coefficients --precond analytic --teacher teacher.json --grid 18 --json
+      """,
+    valueOptions: JumpQuery.valueOptions, flags: ["--json"])
+
+  struct Row: Encodable {
+    let t: Double, s: Double, A: Double, B: Double
+    let alpha: Double?, beta: Double?, l: Double?
+    let flagged: Bool
+  }
+
+  struct Output: Encodable {
+    let precond: String
+    let sigmaData: Double
+    let teacher: String
+    let statisticsSeconds: Double?
+    let rows: [Row]
+  }
+
+  static func run(_ arguments: ParsedArguments) throws -> ExitCode {
+    let query = try JumpQuery(arguments, usage: spec.usage, allowEqual: true)
+    let (jumper, statistics) = query.jumper(lambdaCount: try arguments.integer("--lambda-count", atLeast: 2) ?? 120,
+      samples: try arguments.integer("--samples", atLeast: 1) ?? 4096)
+    let rows = query.pairs.map { pair -> Row in
+      let c = jumper.coefficients(t: pair.t, s: pair.s)
+      return Row(t: pair.t, s: pair.s, A: c.a, B: c.b, alpha: c.alpha, beta: c.beta, l: c.l, flagged: jumper.isIllConditioned(t: pair.t, s: pair.s))
+    }
+    if arguments.flag("--json") {
+      Console.out(try Console.json(Output(precond: query.preconditioning.rawValue, sigmaData: query.sigmaData, teacher: query.loaded.summary,
+        statisticsSeconds: statistics?.seconds, rows: rows)))
+      return .ok
+    }
+    Console.out("\(query.preconditioning.rawValue) on \(query.loaded.summary), sigmaData \(query.sigmaData)")
+    if let statistics { Console.out(String(format: "statistics estimated in %.2f s (math.md section 5, a reconstruction)", statistics.seconds)) }
+    Console.out(String(repeating: " ", count: 0) + pad(["t", "s", "A", "B", "alpha", "beta", "l", ""]))
+    for r in rows {
+      Console.out(pad([format(r.t), format(r.s), format(r.A), format(r.B), r.alpha.map(format) ?? "-", r.beta.map(format) ?? "-",
+        r.l.map(format) ?? "-", r.flagged ? "ill-conditioned" : ""]))
+    }
+    return .ok
+  }
+}
+
+/// `precond-bench gap`: consistency gap and initial jump error over a (t, s) grid.
+enum GapCommand: Subcommand {
+  static let spec = CommandSpec(
+    name: "gap", summary: "Measure the consistency gap and initial jump error of a preconditioning.",
+    usage: """
+      USAGE: precond-bench gap --precond NAME --teacher SPEC (--t T --s S | --grid N) [options] [--json]
+
+      For each jump (s < t): the consistency gap E|D* - D_phi|^2/d between the teacher denoiser and the
+      optimal student denoiser, and the initial jump error E|f_init - Phi_{t->s}|^2/d of the jumper whose
+      network reproduces the teacher (math.md section 6). The flow Phi is a fine Heun solve of the teacher.
+
+      OPTIONS:
+        --precond NAME      edm | ctm | analytic | analytic-backward | analytic-l
+        --teacher SPEC      teacher JSON file: {"kind": "gmm"|"empirical"|"network", ...}
+        --t T --s S         one jump; or --grid N for every jump of the N-point Karras grid
+        --sigma-data V      sigmaData (default 0.5)
+        --samples S         samples x_t = x0 + t eps per jump (default 1024)
+        --substeps K        Heun steps of the reference solve per jump (default 64)
+        --lambda-count M    lambda grid of the Analytic-Precond statistics (default 120)
+        --json              {"precond", "sigmaData", "rows": [{"t", "s", "gap", "jumpError"}]}
+
+      EXAMPLE:
+        precond-bench gap --precond ctm --teacher teacher.json --grid 6
+      """,
+    valueOptions: JumpQuery.valueOptions + ["--substeps"], flags: ["--json"])
+
+  struct Row: Encodable {
+    let t: Double, s: Double, gap: Double, jumpError: Double
+  }
+
+  struct Output: Encodable {
+    let precond: String
+    let sigmaData: Double
+    let teacher: String
+    let rows: [Row]
+  }
+
+  static func run(_ arguments: ParsedArguments) throws -> ExitCode {
+    let query = try JumpQuery(arguments, usage: spec.usage, allowEqual: false)
+    let samples = try arguments.integer("--samples", atLeast: 1) ?? 1024
+    let substeps = try arguments.integer("--substeps", atLeast: 1) ?? 64
+    let (jumper, _) = query.jumper(lambdaCount: try arguments.integer("--lambda-count", atLeast: 2) ?? 120, samples: 4096)
+    let clean = query.loaded.data.rows(0..<min(samples, query.loaded.data.shape[0]))
+    let rows = query.pairs.map { pair -> Row in
+      let g = Diagnostics.consistencyGap(jumper: jumper, teacher: query.loaded.teacher, clean: clean, t: pair.t, s: pair.s, seed: 0,
+        substeps: substeps)
+      return Row(t: pair.t, s: pair.s, gap: g.gap, jumpError: g.jumpError)
+    }
+    if arguments.flag("--json") {
+      Console.out(try Console.json(Output(precond: query.preconditioning.rawValue, sigmaData: query.sigmaData, teacher: query.loaded.summary, rows: rows)))
+      return .ok
+    }
+    Console.out("\(query.preconditioning.rawValue) on \(query.loaded.summary), sigmaData \(query.sigmaData), \(clean.shape[0]) samples per jump")
+    Console.out(pad(["t", "s", "gap", "jump error"]))
+    for r in rows { Console.out(pad([format(r.t), format(r.s), format(r.gap), format(r.jumpError)])) }
+    return .ok
+  }
+}
+
+/// A number in at most 6 significant digits.
+func format(_ value: Double) -> String {
+  if value == 0 { return "0" }
+  if !value.isFinite { return "\(value)" }
+  let magnitude = abs(value)
+  return magnitude >= 1e-3 && magnitude < 1e6 ? String(format: "%.6g", value) : String(format: "%.4e", value)
+}
+
+/// Columns of width 13.
+func pad(_ columns: [String]) -> String {
+  columns.map { $0.padding(toLength: max(13, $0.count + 1), withPad: " ", startingAt: 0) }.joined()
+}
