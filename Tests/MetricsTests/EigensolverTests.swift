@@ -113,6 +113,19 @@ struct EigensolverTests {
       MetricsFixtures.matrix(withEigenvalues: values, seed: 9), "tiny eigenvalues")
   }
 
+  @Test("Many zero eigenvalues (a covariance of fewer samples than features) converge")
+  func manyZeroEigenvalues() throws {
+    // Regression: a local deflation test |e_m| <= eps (|d_m| + |d_m+1|) never fires inside a
+    // cluster of round-off-level diagonal entries; 1500 x 2048 features failed this way.
+    let x = MetricsFixtures.normalMatrix(60, 400, seed: 14)
+    let covariance = DoubleGemm.product(x, x, transposeA: true, symmetricResult: true)
+    let fast = try SymmetricEigendecomposition(symmetric: covariance)
+    Self.expectValid(fast, of: covariance, tolerance: 1e-12, "rank 60 of 400")
+    let values = try SymmetricEigendecomposition.eigenvalues(ofSymmetric: covariance)
+    let scale = covariance.frobeniusNorm
+    #expect(values.filter { abs($0) <= 1e-12 * scale }.count == 340)
+  }
+
   @Test("Larger matrices cross the WY block size; graded spectra stay accurate")
   func largerMatrix() throws {
     let a = MetricsFixtures.symmetricMatrix(150, seed: 10)

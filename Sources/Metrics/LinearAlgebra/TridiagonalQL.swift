@@ -9,7 +9,12 @@
 /// Numerical Recipes' `tqli`).
 ///
 /// Each iteration chases a bulge from the bottom of the unreduced block `l...m` to its top with
-/// plane rotations; an off-diagonal element is negligible when `|e_m| <= eps (|d_m| + |d_(m+1)|)`.
+/// plane rotations. An off-diagonal element is negligible when `|e_m| <= eps * tst1`, with `tst1`
+/// the running maximum of `|d_l| + |e_l|` (EISPACK's test, relative to the matrix scale): the
+/// local test of `tqli`, `|e_m| <= eps (|d_m| + |d_(m+1)|)`, never fires inside a cluster of
+/// round-off-level diagonal entries (the zero eigenvalues of a covariance of fewer samples than
+/// features) and the iteration would not converge. Eigenvalues are then accurate to `eps |T|`
+/// (the backward error of the reduction anyway).
 /// The rotations are only recorded (`PlaneRotationSequence`); the eigenvector matrix is rotated
 /// afterwards, so the iteration itself costs O(n^2).
 enum TridiagonalQL {
@@ -25,13 +30,14 @@ enum TridiagonalQL {
     let n = d.count
     if n <= 1 { return true }
     var e = offDiagonal + [0]
+    var scale = 0.0
     for l in 0..<n {
+      scale = max(scale, abs(d[l]) + abs(e[l]))
       var iterations = 0
       while true {
         var m = l
         while m < n - 1 {
-          let dd = abs(d[m]) + abs(d[m + 1])
-          if abs(e[m]) <= Double.ulpOfOne * dd { break }
+          if abs(e[m]) <= Double.ulpOfOne * scale { break }
           m += 1
         }
         if m == l { break }
