@@ -1,0 +1,48 @@
+/// When a run first reached a quality target (math.md section 6, "Speed-up").
+public struct TargetReach: Sendable, Hashable {
+  /// The first evaluated training step whose metric reaches the target; infinite if never.
+  public var step: Double
+  /// Training wall seconds at that evaluation (evaluation time excluded); infinite if never.
+  public var trainingWallSeconds: Double
+  /// Training CPU seconds at that evaluation; infinite if never.
+  public var trainingCPUSeconds: Double
+
+  /// A reach from its parts.
+  public init(step: Double, trainingWallSeconds: Double, trainingCPUSeconds: Double) {
+    self.step = step
+    self.trainingWallSeconds = trainingWallSeconds
+    self.trainingCPUSeconds = trainingCPUSeconds
+  }
+
+  /// Never reached: every figure infinite.
+  public static let never = TargetReach(step: .infinity, trainingWallSeconds: .infinity, trainingCPUSeconds: .infinity)
+
+  /// Whether the target was reached.
+  public var isReached: Bool { step.isFinite }
+}
+
+/// Time to a quality target per run.
+public enum TimeToTarget {
+  /// When `run` first reached `target`.
+  ///
+  /// The first evaluation (by step) whose value of the target's metric reaches the threshold
+  /// gives the step and the training wall/CPU seconds at it. A diverged or failed run counts as
+  /// never reaching any target (harness.md), even if an evaluation before the failure did. A
+  /// completed run that never reached it gives `.never`. A run still running or interrupted that
+  /// has not reached it yet gives `nil`: not known yet.
+  public static func reach(of target: QualityTarget, in run: RunResult) -> TargetReach? {
+    switch run.run.status {
+    case .diverged, .failed: return .never
+    case .completed, .running, .interrupted: break
+    }
+    let key = target.key
+    for evaluation in run.evaluations.sorted(by: { $0.step < $1.step }) {
+      if let value = evaluation.value(of: key), target.isReached(by: value) {
+        return TargetReach(
+          step: Double(evaluation.step), trainingWallSeconds: evaluation.trainingWallSeconds,
+          trainingCPUSeconds: evaluation.trainingCPUSeconds)
+      }
+    }
+    return run.run.status == .completed ? .never : nil
+  }
+}
