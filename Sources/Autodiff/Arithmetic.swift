@@ -1,30 +1,34 @@
 import TensorCore
 
-/// Broadcasting elementwise arithmetic. Pullbacks sum the upstream gradient back to each
+/// Broadcasting elementwise arithmetic. Pullbacks never capture a `Variable` (it holds its tape
+/// strongly, and the tape holds the pullback: a cycle that would leak every tape). Pullbacks sum the upstream gradient back to each
 /// operand's shape (`Tensor.summed(toShape:)`), the adjoint of broadcasting.
 extension Variable {
   /// `a + b` under broadcasting; `da = sum_to_a(g)`, `db = sum_to_b(g)`.
   public static func + (a: Variable, b: Variable) -> Variable {
     let (sa, sb) = (a.shape, b.shape)
+    let (needA, needB) = (a.requiresGradient, b.requiresGradient)
     return Tape.record(a.value + b.value, inputs: [a, b]) { g in
-      [a.requiresGradient ? g.summed(toShape: sa) : nil, b.requiresGradient ? g.summed(toShape: sb) : nil]
+      [needA ? g.summed(toShape: sa) : nil, needB ? g.summed(toShape: sb) : nil]
     }
   }
 
   /// `a - b` under broadcasting; `da = sum_to_a(g)`, `db = -sum_to_b(g)`.
   public static func - (a: Variable, b: Variable) -> Variable {
     let (sa, sb) = (a.shape, b.shape)
+    let (needA, needB) = (a.requiresGradient, b.requiresGradient)
     return Tape.record(a.value - b.value, inputs: [a, b]) { g in
-      [a.requiresGradient ? g.summed(toShape: sa) : nil, b.requiresGradient ? (-g).summed(toShape: sb) : nil]
+      [needA ? g.summed(toShape: sa) : nil, needB ? (-g).summed(toShape: sb) : nil]
     }
   }
 
   /// `a * b` under broadcasting; `da = sum_to_a(g b)`, `db = sum_to_b(g a)`.
   public static func * (a: Variable, b: Variable) -> Variable {
     let (av, bv) = (a.value, b.value)
+    let (needA, needB) = (a.requiresGradient, b.requiresGradient)
     return Tape.record(av * bv, inputs: [a, b]) { g in
-      [a.requiresGradient ? (g * bv).summed(toShape: av.shape) : nil,
-       b.requiresGradient ? (g * av).summed(toShape: bv.shape) : nil]
+      [needA ? (g * bv).summed(toShape: av.shape) : nil,
+       needB ? (g * av).summed(toShape: bv.shape) : nil]
     }
   }
 
@@ -32,9 +36,10 @@ extension Variable {
   public static func / (a: Variable, b: Variable) -> Variable {
     let (av, bv) = (a.value, b.value)
     let quotient = av / bv
+    let (needA, needB) = (a.requiresGradient, b.requiresGradient)
     return Tape.record(quotient, inputs: [a, b]) { g in
-      [a.requiresGradient ? (g / bv).summed(toShape: av.shape) : nil,
-       b.requiresGradient ? (-(g * quotient) / bv).summed(toShape: bv.shape) : nil]
+      [needA ? (g / bv).summed(toShape: av.shape) : nil,
+       needB ? (-(g * quotient) / bv).summed(toShape: bv.shape) : nil]
     }
   }
 

@@ -32,9 +32,10 @@ public func meanSquaredError(_ a: Variable, _ b: Variable) -> Variable {
   let difference = a.value - b.value
   let n = Float(max(difference.count, 1))
   let value = Tensor(scalar: Float(difference.sumOfSquares() / Double(max(difference.count, 1))))
+  let (needA, needB) = (a.requiresGradient, b.requiresGradient)
   return Tape.record(value, inputs: [a, b]) { g in
     let scale = 2 * g.scalar / n
     let da = difference.scaled(by: scale)
-    return [a.requiresGradient ? da : nil, b.requiresGradient ? -da : nil]
+    return [needA ? da : nil, needB ? -da : nil]
   }
 }

@@ -108,3 +108,23 @@ struct TapeTests {
     #expect(tape.gradients(of: sum(w))[x].scalars == [4, 4, 4])
   }
 }
+
+@Suite("Tape lifetime")
+struct TapeLifetimeTests {
+  @Test("A tape and everything on it is freed once its variables are gone (no pullback captures a variable)")
+  func noRetainCycle() {
+    weak var weakTape: Tape? = nil
+    do {
+      let tape = Tape()
+      weakTape = tape
+      let x = tape.variable(randomTensor([4, 3], seed: 1))
+      let w = tape.variable(randomTensor([3, 2], seed: 2))
+      let bias = Variable(Tensor([0.5, -0.5]))
+      let y = silu(matmul(x, w) + bias)
+      let z = (y - y * 2) / (y * y + 1)
+      let loss = meanSquaredError(concatenate([z, exp(z)], axis: 1), Variable(Tensor(zeros: [4, 4])))
+      _ = tape.gradients(of: loss)
+    }
+    #expect(weakTape == nil, "the tape outlived its variables: a pullback holds one")
+  }
+}
