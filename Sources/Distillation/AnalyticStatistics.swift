@@ -51,6 +51,18 @@ public struct AnalyticStatistics: Codable, Sendable, Hashable {
   public let growth: [Double]
   /// Wall-clock seconds spent estimating them.
   public var seconds: Double
+  /// `L` and `S` at the grid points (derived, not encoded).
+  private let cumulativeL: [Double]
+  private let cumulativeS: [Double]
+
+  private enum CodingKeys: String, CodingKey { case lambdas, linear, growth, seconds }
+
+  /// Decodes the grid values and recomputes the integrals.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(lambdas: try c.decode([Double].self, forKey: .lambdas), linear: try c.decode([Double].self, forKey: .linear),
+      growth: try c.decode([Double].self, forKey: .growth), seconds: try c.decode(Double.self, forKey: .seconds))
+  }
 
   /// Statistics from given values on a grid.
   public init(lambdas: [Double], linear: [Double], growth: [Double], seconds: Double = 0) {
@@ -61,6 +73,8 @@ public struct AnalyticStatistics: Codable, Sendable, Hashable {
     self.linear = linear
     self.growth = growth
     self.seconds = seconds
+    self.cumulativeL = AnalyticStatistics.cumulativeTrapezoid(linear, lambdas)
+    self.cumulativeS = AnalyticStatistics.cumulativeTrapezoid(growth, lambdas)
   }
 
   /// The uniform grid of `count` points in `[-ln tMax, -ln tMin]`.
@@ -118,11 +132,11 @@ public struct AnalyticStatistics: Codable, Sendable, Hashable {
   public func s(atLambda lambda: Double) -> Double { interpolate(growth, lambda) }
   /// `L(lambda) = ∫_{lambda_0}^{lambda} l`.
   public func integratedL(atLambda lambda: Double) -> Double {
-    integrate(linear, cumulative: AnalyticStatistics.cumulativeTrapezoid(linear, lambdas), lambda)
+    integrate(linear, cumulative: cumulativeL, lambda)
   }
   /// `S(lambda) = ∫_{lambda_0}^{lambda} s`.
   public func integratedS(atLambda lambda: Double) -> Double {
-    integrate(growth, cumulative: AnalyticStatistics.cumulativeTrapezoid(growth, lambdas), lambda)
+    integrate(growth, cumulative: cumulativeS, lambda)
   }
 
   /// `alpha(t, s)`, `beta_forward(t, s)` and `beta_backward(t, s)`; the integral by the trapezoid
@@ -131,18 +145,22 @@ public struct AnalyticStatistics: Codable, Sendable, Hashable {
     precondition(t > 0 && s > 0 && s <= t, "AnalyticStatistics.alphaBeta: needs 0 < s <= t, got t \(t), s \(s)")
     let lt = -log(t), ls = -log(s)
     if ls == lt { return (1, 0, 0) }
-    let cumulativeL = AnalyticStatistics.cumulativeTrapezoid(linear, lambdas)
-    let cumulativeS = AnalyticStatistics.cumulativeTrapezoid(growth, lambdas)
-    let bigL = { (lam: Double) in self.integrate(self.linear, cumulative: cumulativeL, lam) }
-    let bigS = { (lam: Double) in self.integrate(self.growth, cumulative: cumulativeS, lam) }
-    let lAtS = bigL(ls), sAtT = bigS(lt), sAtS = bigS(ls)
-    let alpha = (s / t) * exp(lAtS - bigL(lt))
+    let lAtS = integratedL(atLambda: ls), sAtT = integratedS(atLambda: lt), sAtS = integratedS(atLambda: ls)
+    let alpha = (s / t) * exp(lAtS - integratedL(atLambda: lt))
     let intervals = max(64, Int(((ls - lt) / 0.005).rounded(.up)))
     let h = (ls - lt) / Double(intervals)
     var integral = 0.0
+    // The quadrature points increase, so the grid interval is found by a forward scan.
+    let last = lambdas.count - 2
+    var j = 0
     for i in 0...intervals {
       let lam = lt + h * Double(i)
-      let value = exp((lam - ls) + lAtS - bigL(lam) + bigS(lam) - sAtT)
+      while j < last && lambdas[j + 1] <= lam { j += 1 }
+      let u = lam - lambdas[j]
+      let width = lambdas[j + 1] - lambdas[j]
+      let bigL = cumulativeL[j] + u * linear[j] + 0.5 * u * u * (linear[j + 1] - linear[j]) / width
+      let bigS = cumulativeS[j] + u * growth[j] + 0.5 * u * u * (growth[j + 1] - growth[j]) / width
+      let value = exp((lam - ls) + lAtS - bigL + bigS - sAtT)
       integral += (i == 0 || i == intervals) ? 0.5 * value : value
     }
     let forward = integral * h

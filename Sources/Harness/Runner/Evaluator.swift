@@ -14,6 +14,7 @@ public final class Evaluator: @unchecked Sendable {
   let specification: EvaluationSpecification
   private var referenceMoments: [String: FeatureMoments] = [:]
   private var teacherTrajectories: [Int: [Tensor]] = [:]
+  private var sortedReference: (SlicedWasserstein, SlicedWasserstein.SortedReference)? = nil
   private let lock = NSLockLike()
 
   /// An evaluator for one problem.
@@ -37,8 +38,8 @@ public final class Evaluator: @unchecked Sendable {
         switch metric {
         case "sw2":
           let flat = samples.reshaped([samples.shape[0], samples.count / samples.shape[0]])
-          let reference = problem.reference.reshaped([problem.reference.shape[0], problem.reference.count / problem.reference.shape[0]])
-          let value = samples.isFinite ? SlicedWasserstein(dimension: flat.shape[1]).distance(flat, reference) : .infinity
+          let (sw2, reference) = slicedWasserstein()
+          let value = samples.isFinite ? sw2.distance(flat, reference) : .infinity
           values.append(MetricValue(name: "sw2", nfe: nfe, value: value))
         case "fd-pixels", "fd-randconv":
           let extractor: FeatureExtractor = metric == "fd-pixels" ? .pixels : .randconv
@@ -74,6 +75,18 @@ public final class Evaluator: @unchecked Sendable {
       }
     }
     return values
+  }
+
+  /// The SW2 directions and the reference sorted along them (once per problem).
+  func slicedWasserstein() -> (SlicedWasserstein, SlicedWasserstein.SortedReference) {
+    lock.lock()
+    defer { lock.unlock() }
+    if let cached = sortedReference { return cached }
+    let reference = problem.reference.reshaped([problem.reference.shape[0], problem.reference.count / problem.reference.shape[0]])
+    let sw2 = SlicedWasserstein(dimension: reference.shape[1])
+    let value = (sw2, sw2.sortedReference(reference))
+    sortedReference = value
+    return value
   }
 
   func moments(of extractor: FeatureExtractor) throws -> FeatureMoments {

@@ -291,6 +291,7 @@ public enum SuiteParser {
     }
     guard !nfe.isEmpty, Set(nfe).count == nfe.count else { throw reader.failure("nfe", "needs distinct values") }
     let samples = try positive(&reader, "samples")
+    guard samples >= 2 else { throw reader.failure("samples", "must be >= 2 (metrics need a covariance)") }
     let reference = try reader.optionalInteger("referenceSamples") ?? samples
     guard reference >= 2 else { throw reader.failure("referenceSamples", "must be >= 2") }
     let metrics = try reader.array("metrics").map { value -> String in

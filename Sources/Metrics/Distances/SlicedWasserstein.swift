@@ -57,17 +57,39 @@ public struct SlicedWasserstein: Sendable {
     self.directions = DoubleMatrix(rows: count, columns: dimension, scalars: rows)
   }
 
+  /// A reference set's sorted projections on every direction, computed once and reused against
+  /// many generated sets (the evaluator compares every checkpoint with the same reference).
+  public struct SortedReference: Sendable {
+    /// `projections[k]`: the reference's projections on direction `k`, ascending.
+    public let projections: [[Double]]
+  }
+
+  /// Sorts `reference: [m_ref, dimension]` along every direction.
+  public func sortedReference(_ reference: Tensor) -> SortedReference {
+    let dimension = directions.columns
+    precondition(
+      reference.rank == 2 && reference.shape[1] == dimension && reference.shape[0] >= 1,
+      "SlicedWasserstein: reference must be [count >= 1, \(dimension)], got \(reference.shape)")
+    return SortedReference(projections: (0..<directions.rows).map { k in
+      Self.sortedProjections(reference, Array(directions.scalars[(k * dimension)..<((k + 1) * dimension)]))
+    })
+  }
+
   /// The one-dimensional Wasserstein-2 distance along each direction:
   /// `sqrt((1/n) sum_i (q_gen,k(p_i) - q_ref,k(p_i))^2)`, `[P]`.
   ///
   /// - Parameters: `generated: [m_gen, dimension]`, `reference: [m_ref, dimension]`, both non-empty.
   public func distancePerDirection(_ generated: Tensor, _ reference: Tensor) -> [Double] {
+    distancePerDirection(generated, sortedReference(reference))
+  }
+
+  /// `distancePerDirection` against a reference sorted once.
+  public func distancePerDirection(_ generated: Tensor, _ reference: SortedReference) -> [Double] {
     let dimension = directions.columns
-    for (x, name) in [(generated, "generated"), (reference, "reference")] {
-      precondition(
-        x.rank == 2 && x.shape[1] == dimension && x.shape[0] >= 1,
-        "SlicedWasserstein: \(name) must be [count >= 1, \(dimension)], got \(x.shape)")
-    }
+    precondition(
+      generated.rank == 2 && generated.shape[1] == dimension && generated.shape[0] >= 1,
+      "SlicedWasserstein: generated must be [count >= 1, \(dimension)], got \(generated.shape)")
+    precondition(reference.projections.count == directions.rows, "SlicedWasserstein: reference sorted for other directions")
     let count = directions.rows
     var result = [Double](repeating: 0, count: count)
     result.withUnsafeMutableBufferPointer { out in
@@ -75,7 +97,7 @@ public struct SlicedWasserstein: Sendable {
       ComputeThreads.forEachTask(count) { k in
         let theta = Array(directions.scalars[(k * dimension)..<((k + 1) * dimension)])
         let a = Self.sortedProjections(generated, theta)
-        let b = Self.sortedProjections(reference, theta)
+        let b = reference.projections[k]
         let n = max(a.count, b.count)
         var sum = 0.0
         for i in 0..<n {
@@ -87,6 +109,12 @@ public struct SlicedWasserstein: Sendable {
       }
     }
     return result
+  }
+
+  /// `SW2` against a reference sorted once.
+  public func distance(_ generated: Tensor, _ reference: SortedReference) -> Double {
+    let perDirection = distancePerDirection(generated, reference)
+    return (perDirection.reduce(0) { $0 + $1 * $1 } / Double(perDirection.count)).squareRoot()
   }
 
   /// `SW2` between the rows of `generated` and `reference` (see the type's documentation).
