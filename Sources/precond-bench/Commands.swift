@@ -8,6 +8,17 @@ let allCommands: [any Subcommand.Type] = [
   VersionCommand.self,
   DatasetInfoCommand.self,
   FDCommand.self,
+  ReportCommand.self,
+  CompareCommand.self,
+  CheckCommand.self,
+  BaselineSaveCommand.self,
+  BaselineExportCommand.self,
+  BaselineImportCommand.self,
+  BaselineListCommand.self,
+  BaselineDeleteCommand.self,
+  ExportCommand.self,
+  MergeCommand.self,
+  SyntheticResultsCommand.self,
 ]
 
 /// `precond-bench version`: prints the version.

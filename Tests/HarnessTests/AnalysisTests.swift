@@ -179,7 +179,7 @@ struct AnalysisTests {
 
     let changed = status(.specChange)
     #expect(changed.status == .notComparable)
-    #expect(changed.mismatches.count == 3)
+    #expect(changed.mismatches.count == 9)
     #expect(changed.verdicts.isEmpty)
 
     // Timings: slower on the same machine is a (non-gating) timing regression; on another
@@ -202,6 +202,19 @@ struct AnalysisTests {
     let disjoint = Comparison.compare(
       candidate: SyntheticResults(preconditionings: ["edm"]).results(), baseline: baseline, created: created)
     #expect(disjoint.status == .notComparable)
+  }
+
+  @Test("compare also works when a spec hash covers several seeds (seeds pooled per arm)")
+  func seedlessSpecHashes() {
+    let created = Timestamp(secondsSinceEpoch: 0)
+    let before = suiteResults((0..<3).map { makeRun("ctm", seed: $0, values: [2, 1.0 + 0.01 * Double($0)]) })
+    let after = suiteResults((0..<3).map { makeRun("ctm", seed: $0, values: [2, 1.5 + 0.01 * Double($0)]) })
+    let baseline = BaselineBuilder.make(name: "b", created: created, results: before)
+    #expect(baseline.cells.count == 1 && baseline.cells[0].seeds.count == 3)
+    let comparison = Comparison.compare(candidate: after, baseline: baseline, created: created)
+    #expect(comparison.status == .regression)
+    let metric = comparison.verdicts.first { $0.quantity == .finalMetric(MetricKey(name: "fd-pixels", nfe: 2)) }
+    #expect(metric?.outcome == .regression && metric?.baselineSeeds == 3 && metric?.specHashes == ["hash-ctm"])
   }
 
   @Test("final quality and curves summarise completed seeds")

@@ -106,8 +106,8 @@ struct RecordsTests {
     let text = baseline.fileText
     let read = try BaselineRecord(fileText: text, file: "Baselines/smoke.json")
     #expect(read.fileText == text)
-    #expect(read.cells.count == 3)
-    #expect(read.cells.allSatisfy { $0.seeds.count == 3 })
+    #expect(read.cells.count == 9)
+    #expect(read.cells.allSatisfy { $0.seeds.count == 1 })
     // A diverged seed keeps its NaN-free record: status and step.
     #expect(text.contains("\"status\": \"diverged\""))
 

@@ -2,56 +2,90 @@ import Metrics
 
 /// The comparison of a candidate suite's runs with a baseline (harness.md, "Comparison and CI").
 ///
-/// Arms are paired by spec hash. For each quantity (final metrics, final loss, steps to each
-/// target; and, only when both sides ran on one and the same machine, wall times), the medians
-/// over seeds are compared in the quantity's direction: within `absoluteTolerance +
-/// relativeTolerance * |baseline median|` is `unchanged`; beyond it, with at least
-/// `minimumSeeds` seeds on each side, a two-sided Mann-Whitney U test at `significanceLevel`
-/// decides between `regression`/`improvement` and `unchanged`; with fewer seeds the verdict is
-/// `unknown`. Timings never gate.
+/// Cells are paired by spec hash and seed: a candidate cell is compared only with the baseline
+/// cell of the same spec hash (a cell of the same arm and seed under another spec hash is
+/// reported as not comparable). The paired seeds of each arm are then pooled: for each quantity
+/// (final metrics, final loss, steps to each target; and, only when both sides ran on one and
+/// the same machine, wall times), the medians over seeds are compared in the quantity's
+/// direction: within `absoluteTolerance + relativeTolerance * |baseline median|` is `unchanged`;
+/// beyond it, with at least `minimumSeeds` seeds on each side, a two-sided Mann-Whitney U test at
+/// `significanceLevel` decides between `regression`/`improvement` and `unchanged`; with fewer
+/// seeds the verdict is `unknown`. Timings never gate.
 public enum Comparison {
+  /// One seed of one cell, on one side.
+  struct Entry {
+    let arm: Arm
+    let specHash: String
+    let seed: BaselineSeed
+  }
+
+  static func entries(_ baseline: BaselineRecord) -> [Entry] {
+    baseline.cells.flatMap { cell in cell.seeds.map { Entry(arm: cell.arm, specHash: cell.specHash, seed: $0) } }
+  }
+
+  struct SeedKey: Hashable {
+    let specHash: String
+    let seed: Int
+  }
+
+  struct ArmSeedKey: Hashable {
+    let arm: Arm
+    let seed: Int
+  }
+
   /// Compares `candidate`'s selected runs with `baseline`.
   public static func compare(
     candidate: SuiteResults, baseline: BaselineRecord, policy: ComparisonPolicy = ComparisonPolicy(),
     created: Timestamp
   ) -> ComparisonRecord {
     let runs = candidate.selectedRuns()
-    let candidateBaseline = BaselineBuilder.make(
+    let candidateRecord = BaselineBuilder.make(
       name: "candidate", created: created, results: candidate, targets: baseline.targets)
-    let baselineByHash = Dictionary(baseline.cells.map { ($0.specHash, $0) }, uniquingKeysWith: { a, _ in a })
-    let baselineByArm = Dictionary(baseline.cells.map { ($0.arm, $0) }, uniquingKeysWith: { a, _ in a })
-    var verdicts: [Verdict] = []
+    let baselineEntries = entries(baseline)
+    let byHash = Dictionary(
+      baselineEntries.map { (SeedKey(specHash: $0.specHash, seed: $0.seed.seed), $0) }, uniquingKeysWith: { a, _ in a })
+    let byArmSeed = Dictionary(
+      baselineEntries.map { (ArmSeedKey(arm: $0.arm, seed: $0.seed.seed), $0) }, uniquingKeysWith: { a, _ in a })
+    var paired: [Arm: [(candidate: Entry, baseline: Entry)]] = [:]
+    var unpaired: [Arm: [Entry]] = [:]
     var mismatches: [SpecMismatch] = []
     var failures: [RunFailureNote] = []
-    var comparedAny = false
+    var candidateArmSeeds: Set<ArmSeedKey> = []
 
-    for cell in candidateBaseline.cells {
-      let matched = baselineByHash[cell.specHash]
-      if matched == nil, let other = baselineByArm[cell.arm] {
-        mismatches.append(
-          SpecMismatch(arm: cell.arm, baselineSpecHash: other.specHash, candidateSpecHash: cell.specHash))
-        continue
-      }
-      for seed in cell.seeds where seed.status != .completed {
-        let reference = matched?.seeds.first { $0.seed == seed.seed }
-        let message = runs.first { $0.run.cell.arm == cell.arm && $0.run.cell.seed == seed.seed }?
-          .run.statusMessage
+    for entry in entries(candidateRecord) {
+      candidateArmSeeds.insert(ArmSeedKey(arm: entry.arm, seed: entry.seed.seed))
+      let match = byHash[SeedKey(specHash: entry.specHash, seed: entry.seed.seed)]
+      if entry.seed.status != .completed {
+        let message = runs.first { $0.run.cell.arm == entry.arm && $0.run.cell.seed == entry.seed.seed }?.run.statusMessage
         failures.append(
           RunFailureNote(
-            arm: cell.arm, seed: seed.seed, status: seed.status, step: seed.statusStep,
+            arm: entry.arm, seed: entry.seed.seed, status: entry.seed.status, step: entry.seed.statusStep,
             message: message,
-            matchesBaseline: reference.map { $0.status == seed.status && $0.statusStep == seed.statusStep }
+            matchesBaseline: match.map { $0.seed.status == entry.seed.status && $0.seed.statusStep == entry.seed.statusStep }
               ?? false))
       }
-      if matched != nil { comparedAny = true }
-      verdicts += judgeCell(
-        candidate: cell, baseline: matched, baselineRecord: baseline,
-        candidateRecord: candidateBaseline, policy: policy)
+      if let match {
+        paired[entry.arm, default: []].append((entry, match))
+      } else if let other = byArmSeed[ArmSeedKey(arm: entry.arm, seed: entry.seed.seed)] {
+        mismatches.append(
+          SpecMismatch(
+            arm: entry.arm, seed: entry.seed.seed, baselineSpecHash: other.specHash, candidateSpecHash: entry.specHash))
+      } else {
+        unpaired[entry.arm, default: []].append(entry)
+      }
     }
-    let candidateHashes = Set(candidateBaseline.cells.map { $0.specHash })
-    let candidateArms = Set(candidateBaseline.cells.map { $0.arm })
-    let missing = baseline.cells.filter { !candidateHashes.contains($0.specHash) && !candidateArms.contains($0.arm) }
-      .map { $0.arm }.sorted()
+    var verdicts: [Verdict] = []
+    for arm in Set(paired.keys).union(unpaired.keys).sorted() {
+      if let pairs = paired[arm], !pairs.isEmpty {
+        verdicts += judgeArm(
+          arm, candidate: pairs.map { $0.candidate }, baseline: pairs.map { $0.baseline }, policy: policy)
+      } else {
+        verdicts += judgeArm(arm, candidate: unpaired[arm] ?? [], baseline: nil, policy: policy)
+      }
+    }
+    let missing = Array(
+      Set(baselineEntries.filter { !candidateArmSeeds.contains(ArmSeedKey(arm: $0.arm, seed: $0.seed.seed)) }.map { $0.arm })
+    ).sorted()
 
     let status: ComparisonStatus
     let gating = verdicts.filter { $0.gating }
@@ -59,7 +93,7 @@ public enum Comparison {
       status = .benchmarkFailed
     } else if gating.contains(where: { $0.outcome == .regression }) {
       status = .regression
-    } else if !mismatches.isEmpty || !comparedAny {
+    } else if !mismatches.isEmpty || paired.isEmpty {
       status = .notComparable
     } else if gating.contains(where: { $0.outcome == .improvement }) {
       status = .improvementOnly
@@ -68,30 +102,26 @@ public enum Comparison {
     }
     return ComparisonRecord(
       baseline: baseline.name, suite: candidate.suite.name, created: created,
-      candidateCommit: candidateBaseline.sourceCommit, policy: policy, verdicts: verdicts,
+      candidateCommit: candidateRecord.sourceCommit, policy: policy, verdicts: verdicts,
       failures: failures.sorted { ($0.arm, $0.seed) < ($1.arm, $1.seed) },
-      mismatches: mismatches.sorted { $0.arm < $1.arm }, missingInCandidate: missing, status: status)
+      mismatches: mismatches.sorted { ($0.arm, $0.seed) < ($1.arm, $1.seed) }, missingInCandidate: missing,
+      status: status)
   }
 
-  /// The verdicts of one candidate arm against its baseline arm (`nil`: none, every verdict
-  /// `unknown`).
-  static func judgeCell(
-    candidate: BaselineCell, baseline: BaselineCell?, baselineRecord: BaselineRecord,
-    candidateRecord: BaselineRecord, policy: ComparisonPolicy
-  ) -> [Verdict] {
+  /// The verdicts of one arm: its candidate seeds against the paired baseline seeds (`nil`: no
+  /// baseline, every verdict `unknown`).
+  static func judgeArm(_ arm: Arm, candidate: [Entry], baseline: [Entry]?, policy: ComparisonPolicy) -> [Verdict] {
     var quantities: Set<ComparedQuantity> = [.finalLoss, .trainingWallSeconds]
-    for cell in [candidate] + (baseline.map { [$0] } ?? []) {
-      for seed in cell.seeds {
-        for metric in seed.metrics { quantities.insert(.finalMetric(metric.key)) }
-        for reach in seed.targets {
-          quantities.insert(.stepsToTarget(reach.target))
-          quantities.insert(.wallSecondsToTarget(reach.target))
-        }
+    for entry in candidate + (baseline ?? []) {
+      for metric in entry.seed.metrics { quantities.insert(.finalMetric(metric.key)) }
+      for reach in entry.seed.targets {
+        quantities.insert(.stepsToTarget(reach.target))
+        quantities.insert(.wallSecondsToTarget(reach.target))
       }
     }
+    let hashes = Array(Set((candidate + (baseline ?? [])).map { $0.specHash })).sorted()
     // Timings are comparable only when every seed of both sides ran on one machine.
-    let machineIDs = Set(
-      candidate.seeds.compactMap { $0.timing?.machine } + (baseline?.seeds.compactMap { $0.timing?.machine } ?? []))
+    let machineIDs = Set((candidate + (baseline ?? [])).compactMap { $0.seed.timing?.machine })
     let oneMachine = machineIDs.count == 1
     return quantities.sorted().map { quantity in
       let direction: MetricDirection
@@ -100,18 +130,17 @@ public enum Comparison {
       case .finalLoss, .trainingWallSeconds, .stepsToTarget, .wallSecondsToTarget:
         direction = .lowerIsBetter
       }
-      let candidateValues = values(of: quantity, in: candidate, direction: direction)
+      let candidateValues = values(of: quantity, in: candidate.map { $0.seed }, direction: direction)
       let relative = quantity.isTiming ? policy.timingRelativeTolerance : policy.relativeTolerance
       let absolute = quantity.isTiming ? 0 : policy.absoluteTolerance
       guard let baseline else {
         return Verdict(
-          arm: candidate.arm, specHash: candidate.specHash, quantity: quantity, direction: direction,
-          baselineMedian: nil, candidateMedian: median(candidateValues), baselineSeeds: 0,
-          candidateSeeds: candidateValues.count, relativeTolerance: relative,
-          absoluteTolerance: absolute, pValue: nil, outcome: .unknown,
+          arm: arm, specHashes: hashes, quantity: quantity, direction: direction, baselineMedian: nil,
+          candidateMedian: median(candidateValues), baselineSeeds: 0, candidateSeeds: candidateValues.count,
+          relativeTolerance: relative, absoluteTolerance: absolute, pValue: nil, outcome: .unknown,
           reason: "no baseline cell with this spec hash", gating: false)
       }
-      let baselineValues = values(of: quantity, in: baseline, direction: direction)
+      let baselineValues = values(of: quantity, in: baseline.map { $0.seed }, direction: direction)
       var judgement = judge(
         baseline: baselineValues, candidate: candidateValues, direction: direction,
         relativeTolerance: relative, absoluteTolerance: absolute, policy: policy)
@@ -120,7 +149,7 @@ public enum Comparison {
           outcome: .unknown, reason: "timings from different machines are not compared", pValue: nil)
       }
       return Verdict(
-        arm: candidate.arm, specHash: candidate.specHash, quantity: quantity, direction: direction,
+        arm: arm, specHashes: hashes, quantity: quantity, direction: direction,
         baselineMedian: median(baselineValues), candidateMedian: median(candidateValues),
         baselineSeeds: baselineValues.count, candidateSeeds: candidateValues.count,
         relativeTolerance: relative, absoluteTolerance: absolute, pValue: judgement.pValue,
@@ -131,10 +160,10 @@ public enum Comparison {
   /// The per-seed values of a quantity: final metrics, loss and wall time from completed seeds;
   /// steps and wall time to a target from every finished seed (infinite when not reached).
   /// NaN counts as the worst value in `direction`, so that a NaN can only look like a regression.
-  static func values(of quantity: ComparedQuantity, in cell: BaselineCell, direction: MetricDirection) -> [Double] {
+  static func values(of quantity: ComparedQuantity, in seeds: [BaselineSeed], direction: MetricDirection) -> [Double] {
     let worst: Double = direction == .lowerIsBetter ? .infinity : -.infinity
     var values: [Double] = []
-    for seed in cell.seeds {
+    for seed in seeds {
       let value: Double?
       switch quantity {
       case .finalMetric(let key):

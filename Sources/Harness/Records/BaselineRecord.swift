@@ -1,4 +1,4 @@
-/// A stored baseline: per arm (spec hash) and per seed, the deterministic final numbers and
+/// A stored baseline: per cell spec hash and per seed, the deterministic final numbers and
 /// steps-to-target that CI gates on, plus the timings with the machine they were measured on.
 ///
 /// Exported to and imported from `Baselines/NAME.json` (see `BaselineRecord+JSON.swift` and
@@ -18,7 +18,7 @@ public struct BaselineRecord: Sendable, Hashable {
   public var targets: [QualityTarget]
   /// The machines the timings were measured on, sorted by id.
   public var machines: [MachineFingerprint]
-  /// The arms, sorted by arm.
+  /// The cells by spec hash, sorted by arm then spec hash.
   public var cells: [BaselineCell]
 
   /// A baseline from its parts; machines and cells are put in canonical order.
@@ -44,9 +44,10 @@ public struct BaselineRecord: Sendable, Hashable {
   public func machine(id: String) -> MachineFingerprint? { machines.first { $0.id == id } }
 }
 
-/// One arm of a baseline: all its seeds under one spec hash.
+/// The seeds recorded under one spec hash (one seed when the spec hash includes the seed, as the
+/// runner's does; several when a spec hash leaves the seed out).
 public struct BaselineCell: Sendable, Hashable {
-  /// The spec hash shared by the arm's seeds.
+  /// The spec hash.
   public var specHash: String
   /// The dataset.
   public var dataset: String

@@ -1,10 +1,10 @@
 /// One cell of a suite: a (dataset, teacher, method, preconditioning, seed) with its whole
 /// configuration (style.md habit 12: any number in a report can be rerun from it).
 ///
-/// `specHash` covers everything that determines the cell's numbers *except the seed* (the dataset's
-/// content hash included): the seeds of one arm share it, which is what lets the comparison pair
-/// a candidate's seeds with a baseline's and run a rank test over them. A cell is identified by
-/// (suite, specHash, seed).
+/// `specHash` covers everything that determines the cell's numbers (the dataset's content hash
+/// and the seed included, as the runner's `CellSpecification.specHash`). A comparison pairs a
+/// candidate cell only with the baseline cell of the same spec hash and seed, then pools the
+/// paired seeds of each arm for its rank test. A cell is identified by (suite, specHash, seed).
 public struct CellRecord: Codable, Sendable, Hashable {
   /// The suite's name.
   public var suite: String
@@ -18,7 +18,7 @@ public struct CellRecord: Codable, Sendable, Hashable {
   public var preconditioning: String
   /// The seed (pre-registered in the suite).
   public var seed: Int
-  /// The hash of the configuration without the seed.
+  /// The hash of the configuration (seed included).
   public var specHash: String
   /// The full configuration (seed included) as canonical JSON.
   public var configuration: String

@@ -98,8 +98,8 @@ public enum ComparedQuantity: Codable, Sendable, Hashable, Comparable, CustomStr
 public struct Verdict: Codable, Sendable, Hashable {
   /// The arm.
   public var arm: Arm
-  /// The spec hash both sides share.
-  public var specHash: String
+  /// The spec hashes of the paired cells (one per seed when the spec hash includes the seed).
+  public var specHashes: [String]
   /// What is compared.
   public var quantity: ComparedQuantity
   /// Which way is better.
@@ -127,13 +127,13 @@ public struct Verdict: Codable, Sendable, Hashable {
 
   /// A verdict from its parts.
   public init(
-    arm: Arm, specHash: String, quantity: ComparedQuantity, direction: MetricDirection,
+    arm: Arm, specHashes: [String], quantity: ComparedQuantity, direction: MetricDirection,
     baselineMedian: Double?, candidateMedian: Double?, baselineSeeds: Int, candidateSeeds: Int,
     relativeTolerance: Double, absoluteTolerance: Double, pValue: Double?, outcome: VerdictOutcome,
     reason: String, gating: Bool
   ) {
     self.arm = arm
-    self.specHash = specHash
+    self.specHashes = specHashes
     self.quantity = quantity
     self.direction = direction
     self.baselineMedian = baselineMedian
@@ -176,19 +176,22 @@ public struct RunFailureNote: Codable, Sendable, Hashable {
   }
 }
 
-/// An arm present on both sides under different spec hashes: its configuration changed, so its
-/// numbers are not comparable (refresh the baseline).
+/// A cell (arm and seed) present on both sides under different spec hashes: its configuration
+/// changed, so its numbers are not comparable (refresh the baseline).
 public struct SpecMismatch: Codable, Sendable, Hashable {
   /// The arm.
   public var arm: Arm
+  /// The seed.
+  public var seed: Int
   /// The baseline's spec hash.
   public var baselineSpecHash: String
   /// The candidate's spec hash.
   public var candidateSpecHash: String
 
   /// A mismatch from its parts.
-  public init(arm: Arm, baselineSpecHash: String, candidateSpecHash: String) {
+  public init(arm: Arm, seed: Int, baselineSpecHash: String, candidateSpecHash: String) {
     self.arm = arm
+    self.seed = seed
     self.baselineSpecHash = baselineSpecHash
     self.candidateSpecHash = candidateSpecHash
   }
@@ -204,7 +207,7 @@ public enum ComparisonStatus: String, Codable, Sendable, Hashable, CaseIterable 
   case benchmarkFailed
   /// Improvements and no regression: the baseline is stale.
   case improvementOnly
-  /// Nothing could be compared, or an arm's spec hash differs from the baseline's.
+  /// Nothing could be compared, or a cell's spec hash differs from the baseline's.
   case notComparable
 }
 
@@ -224,9 +227,9 @@ public struct ComparisonRecord: Codable, Sendable, Hashable {
   public var verdicts: [Verdict]
   /// Candidate runs that did not complete.
   public var failures: [RunFailureNote]
-  /// Arms whose spec hash changed.
+  /// Cells whose spec hash changed.
   public var mismatches: [SpecMismatch]
-  /// Baseline arms the candidate did not run.
+  /// Baseline arms with seeds the candidate did not run.
   public var missingInCandidate: [Arm]
   /// The overall status.
   public var status: ComparisonStatus

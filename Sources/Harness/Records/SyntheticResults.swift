@@ -103,7 +103,7 @@ public struct SyntheticResults: Sendable {
         full["seed"] = .int(seed)
         return CellRecord(
           suite: suiteName, dataset: "gmm2d", teacher: "gmm-exact", method: "ctm",
-          preconditioning: preconditioning, seed: seed, specHash: SpecHash.of(.object(arm)),
+          preconditioning: preconditioning, seed: seed, specHash: SpecHash.of(.object(full)),
           configuration: JSONValue.object(full).serialized(pretty: false))
       }
     }

@@ -92,14 +92,14 @@ extension ResultStore {
         let id = database.lastInsertRowID
         let insert = try database.prepare(
           """
-          INSERT INTO verdicts (comparison_id, row_index, spec_hash, dataset, teacher, method, preconditioning,
+          INSERT INTO verdicts (comparison_id, row_index, spec_hashes, dataset, teacher, method, preconditioning,
             quantity, metric, nfe, threshold, direction, baseline_value, candidate_value, baseline_seeds,
             candidate_seeds, relative_tolerance, absolute_tolerance, p_value, outcome, reason, gating)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
         for (index, verdict) in comparison.verdicts.enumerated() {
           try insert.run([
-            .integer(id), .int(index), .text(verdict.specHash), .text(verdict.arm.dataset),
+            .integer(id), .int(index), .text(verdict.specHashes.joined(separator: ",")), .text(verdict.arm.dataset),
             .text(verdict.arm.teacher), .text(verdict.arm.method), .text(verdict.arm.preconditioning),
             .text(verdict.quantity.kind), .text(verdict.quantity.metric?.name), .int(verdict.quantity.metric?.nfe),
             .real(verdict.quantity.target?.threshold), .text(verdict.direction.rawValue),

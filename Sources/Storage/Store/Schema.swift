@@ -138,7 +138,7 @@ public enum Schema {
         CREATE TABLE verdicts (
           comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE,
           row_index INTEGER NOT NULL,
-          spec_hash TEXT NOT NULL,
+          spec_hashes TEXT NOT NULL,
           dataset TEXT NOT NULL,
           teacher TEXT NOT NULL,
           method TEXT NOT NULL,
