@@ -36,19 +36,20 @@ TORCH_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/
 
 # Timing helper shared by the NumPy and PyTorch child processes (same method as `perf`).
 TIMING = """
-import time
+import os, time
+now = time.process_time if os.environ.get("SIDE_BY_SIDE_CLOCK") == "cpu" else time.perf_counter
 def measure(body, runs, min_seconds):
-    calls, start = 0, time.perf_counter()
+    calls, start = 0, now()
     while True:
         body(); calls += 1
-        if time.perf_counter() - start >= min_seconds / 2: break
-    per_call = (time.perf_counter() - start) / calls
+        if now() - start >= min_seconds / 2: break
+    per_call = (now() - start) / calls
     calls_per_run = max(1, int(min_seconds / max(per_call, 1e-9)) + 1)
     results = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = now()
         for _ in range(calls_per_run): body()
-        results.append((time.perf_counter() - start) / calls_per_run)
+        results.append((now() - start) / calls_per_run)
     return min(results), sorted(results)[len(results) // 2]
 """
 
@@ -93,10 +94,14 @@ print(json.dumps({"seconds": best, "median_seconds": median, "steps_per_second":
 """
 
 
+CLOCK = "wall"
+
+
 def pinned_environment(threads):
     env = dict(os.environ)
     for name in THREAD_VARIABLES:
         env[name] = str(threads)
+    env["SIDE_BY_SIDE_CLOCK"] = CLOCK
     return env
 
 
@@ -119,7 +124,8 @@ def load_average():
 
 
 def ours_gemm(perf, shape, threads, transpose_a, transpose_b, repeat):
-    command = [perf, "gemm", "--shape", shape, "--threads", str(threads), "--repeat", str(repeat), "--json"]
+    command = [perf, "gemm", "--shape", shape, "--threads", str(threads), "--repeat", str(repeat), "--clock", CLOCK,
+               "--json"]
     if transpose_a:
         command.append("--transpose-a")
     if transpose_b:
@@ -241,7 +247,13 @@ def main():
     parser.add_argument("--min-seconds", type=float, default=0.2, help="least seconds per timed run (default %(default)s)")
     parser.add_argument("--transposes", action="store_true", help="also time op(A)=A, op(B)=Bᵀ and op(A)=Aᵀ (the MLP's products)")
     parser.add_argument("--skip-gemm", action="store_true", help="only the training step")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall-clock seconds (default) or process CPU seconds on both sides; cpu is robust "
+                             "to other processes on a shared machine but for T>1 it sums the threads, so it "
+                             "measures efficiency, not speed-up")
     arguments = parser.parse_args()
+    global CLOCK
+    CLOCK = arguments.clock
     arguments.perf = arguments.perf_option or arguments.perf_binary or os.path.join(".build", "release", "perf")
     arguments.shapes = [shape.strip() for shape in arguments.shapes.split(",") if shape.strip()]
     arguments.threads = [int(t) for t in arguments.threads.split(",") if t.strip()]
@@ -254,7 +266,8 @@ def main():
     except ImportError:
         sys.exit("error: NumPy is required (pip install numpy)")
 
-    print("perf: %s   numpy %s   cpus %d   %s" % (arguments.perf, numpy_version, os.cpu_count() or 0, load_average()))
+    print("perf: %s   numpy %s   cpus %d   clock %s   %s"
+          % (arguments.perf, numpy_version, os.cpu_count() or 0, arguments.clock, load_average()))
     if not arguments.skip_gemm:
         print("GEMM C = A B (float32), GFLOP/s = 2MNK / best seconds per call:")
         rows = gemm_table(arguments)

@@ -32,21 +32,29 @@ public enum Convolution {
   /// definition, so it depends on the batch size only.
   public static func weightGradientGroups(batch: Int) -> Int { max(1, min(batch, 8)) }
 
-  /// Columns the matrix products should get at least: images are chunked until a chunk has this
-  /// many pixels (performance only; see the type's summary).
-  static let targetChunkColumns = 256
+  /// Columns the matrix products should get at least, and the im2col elements (columns x taps)
+  /// a chunk should hold at most unless that leaves fewer columns: images are chunked so that
+  /// the products are wide and their packed operands stay in L2 (performance only; see the
+  /// type's summary).
+  static let minimumChunkColumns = 256
+  static let chunkElements = 1 << 15
 
-  /// Images per chunk for planes of `plane` pixels.
-  static func imagesPerChunk(plane: Int, batch: Int) -> Int {
-    max(1, min(batch, (targetChunkColumns + plane - 1) / max(plane, 1)))
+  /// Images per chunk for planes of `plane` pixels and `depth` taps.
+  static func imagesPerChunk(plane: Int, depth: Int, batch: Int) -> Int {
+    let columns = max(minimumChunkColumns, chunkElements / max(depth, 1))
+    return max(1, min(batch, columns / max(plane, 1)))
   }
 
   /// Number of chunks the forward pass cuts the batch into: about `imagesPerChunk` images each,
-  /// an even number when there are several, so that two threads get the same work.
-  static func chunkCount(plane: Int, batch: Int) -> Int {
+  /// at least `weightGradientGroups(batch:)` of them (work for every thread), an even number
+  /// when there are several, so that two threads get the same work.
+  static func chunkCount(plane: Int, depth: Int, outChannels: Int, batch: Int) -> Int {
     if batch <= 1 { return max(batch, 1) }
-    var count = (batch + imagesPerChunk(plane: plane, batch: batch) - 1) / imagesPerChunk(plane: plane, batch: batch)
-    if count > 1 && count % 2 == 1 && count < batch { count += 1 }
+    // The direct kernels have no matrix operands to keep small: one chunk per group.
+    if outChannels <= directMaximumOutputs { return weightGradientGroups(batch: batch) }
+    let perChunk = imagesPerChunk(plane: plane, depth: depth, batch: batch)
+    var count = max((batch + perChunk - 1) / perChunk, weightGradientGroups(batch: batch))
+    if count % 2 == 1 && count < batch { count += 1 }
     return count
   }
 
@@ -62,40 +70,6 @@ public enum Convolution {
       start += size
     }
     return ranges
-  }
-
-  /// Writes the im2col rows `[channels * k * k]` of one image into columns
-  /// `0..<height * width` of `col`, whose rows are `rowStride` apart.
-  static func im2col(
-    _ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernelSize k: Int,
-    into col: UnsafeMutablePointer<Float>, rowStride: Int
-  ) {
-    let pad = padding(k)
-    let plane = height * width
-    for c in 0..<channels {
-      let source = image + c * plane
-      for ky in 0..<k {
-        for kx in 0..<k {
-          let row = col + ((c * k + ky) * k + kx) * rowStride
-          let dy = ky - pad
-          let dx = kx - pad
-          // Valid x: 0 <= x + dx < width.
-          let xStart = max(0, -dx)
-          let xEnd = min(width, width - dx)
-          for y in 0..<height {
-            let target = row + y * width
-            let sy = y + dy
-            if sy < 0 || sy >= height {
-              target.update(repeating: 0, count: width)
-              continue
-            }
-            for x in 0..<xStart { target[x] = 0 }
-            (target + xStart).update(from: source + sy * width + xStart + dx, count: xEnd - xStart)
-            for x in xEnd..<width { target[x] = 0 }
-          }
-        }
-      }
-    }
   }
 
   /// Adds the im2col-shaped gradient (columns `0..<height * width` of `col`, rows `rowStride`
@@ -141,7 +115,7 @@ public enum Convolution {
     let k = weight.shape[2]
     let plane = height * width
     let depth = channels * k * k
-    let chunks = split(batch, into: chunkCount(plane: plane, batch: batch))
+    let chunks = split(batch, into: chunkCount(plane: plane, depth: depth, outChannels: outChannels, batch: batch))
     return Tensor(shape: [batch, outChannels, height, width]) { out in
       if out.isEmpty { return }
       input.scalars.withUnsafeBufferPointer { px in
@@ -151,40 +125,34 @@ public enum Convolution {
             let (x, w, y) = shared.value
             let images = chunks[task]
             let columns = images.count * plane
-            let weights = MatrixOperand(w, leadingDimension: depth)
-            if images.count == 1 && k == 1 {
-              let b = images.lowerBound
-              Gemm.multiply(m: outChannels, n: plane, k: depth, a: weights,
-                b: MatrixOperand(x + b * channels * plane, leadingDimension: plane),
-                c: y + b * outChannels * plane, ldc: plane, accumulate: false, parallel: false)
-              return
-            }
-            ScratchBuffers.with(capacity: depth * columns) { col in
-              // col [depth, columns]: image g of the chunk in columns g*plane ..< (g+1)*plane.
-              for (g, b) in images.enumerated() {
-                let image = x + b * channels * plane
-                if k == 1 {
-                  for c in 0..<channels {
-                    (col + c * columns + g * plane).update(from: image + c * plane, count: plane)
-                  }
-                } else {
-                  im2col(image, channels: channels, height: height, width: width, kernelSize: k,
-                    into: col + g * plane, rowStride: columns)
+            let first = x + images.lowerBound * channels * plane
+            if outChannels <= directMaximumOutputs {
+              withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
+                let taps = window.tapOffsets()
+                taps.withUnsafeBufferPointer { taps in
+                  forwardDirect(window, images: images.count, taps: taps.baseAddress!, tapCount: depth, weights: w,
+                    outChannels: outChannels, output: y + images.lowerBound * outChannels * plane)
                 }
               }
-              if images.count == 1 {
-                Gemm.multiply(m: outChannels, n: plane, k: depth, a: weights,
-                  b: MatrixOperand(col, leadingDimension: plane),
-                  c: y + images.lowerBound * outChannels * plane, ldc: plane, accumulate: false, parallel: false)
-                return
-              }
-              ScratchBuffers.with(capacity: outChannels * columns) { result in
-                Gemm.multiply(m: outChannels, n: columns, k: depth, a: weights,
-                  b: MatrixOperand(col, leadingDimension: columns),
-                  c: result, ldc: columns, accumulate: false, parallel: false)
-                for (g, b) in images.enumerated() {
-                  for o in 0..<outChannels {
-                    (y + (b * outChannels + o) * plane).update(from: result + o * columns + g * plane, count: plane)
+              return
+            }
+            withImageWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
+              let taps = window.tapOffsets()
+              taps.withUnsafeBufferPointer { taps in
+                let packB = packIm2col(window, taps: taps.baseAddress!, pixels: columns)
+                let weights = MatrixOperand(w, leadingDimension: depth)
+                if images.count == 1 {
+                  GemmKernel.run(m: outChannels, n: plane, k: depth, a: weights, packB: packB,
+                    c: y + images.lowerBound * outChannels * plane, ldc: plane, accumulate: false, parallel: false)
+                  return
+                }
+                ScratchBuffers.with(capacity: outChannels * columns) { result in
+                  GemmKernel.run(m: outChannels, n: columns, k: depth, a: weights, packB: packB,
+                    c: result, ldc: columns, accumulate: false, parallel: false)
+                  for (g, b) in images.enumerated() {
+                    for o in 0..<outChannels {
+                      (y + (b * outChannels + o) * plane).update(from: result + o * columns + g * plane, count: plane)
+                    }
                   }
                 }
               }
@@ -192,6 +160,33 @@ public enum Convolution {
           }
         }
       }
+    }
+  }
+
+  /// Runs `body` with the images `first ..< first + images` as an `ImageWindow`: as stored for
+  /// 1x1 kernels, else a zero-bordered copy in a scratch buffer.
+  static func withImageWindow<Result>(
+    _ first: UnsafePointer<Float>, images: Int, channels: Int, height: Int, width: Int, kernelSize k: Int,
+    _ body: (ImageWindow) -> Result
+  ) -> Result {
+    if k == 1 {
+      return body(ImageWindow(unpadded: first, channels: channels, height: height, width: width))
+    }
+    return withPaddedWindow(first, images: images, channels: channels, height: height, width: width, kernelSize: k, body)
+  }
+
+  /// Runs `body` with a zero-bordered copy of the images `first ..< first + images` (border
+  /// `padding(k)`, so none for 1x1), followed by `directSlack` floats the direct kernels may
+  /// over-read.
+  static func withPaddedWindow<Result>(
+    _ first: UnsafePointer<Float>, images: Int, channels: Int, height: Int, width: Int, kernelSize k: Int,
+    _ body: (ImageWindow) -> Result
+  ) -> Result {
+    let count = ImageWindow.paddedCount(images: images, channels: channels, height: height, width: width, kernelSize: k)
+    return ScratchBuffers.with(capacity: count + directSlack) { buffer in
+      (buffer + count).update(repeating: 0, count: directSlack)
+      return body(ImageWindow(padding: first, count: images, channels: channels, height: height, width: width,
+        kernelSize: k, into: buffer))
     }
   }
 
@@ -210,7 +205,10 @@ public enum Convolution {
     let depth = channels * k * k
     let weightSize = outChannels * depth
     let groups = split(batch, into: weightGradientGroups(batch: batch))
-    let perChunk = imagesPerChunk(plane: plane, batch: batch)
+    // The direct input gradient (few output channels) takes a whole group at once; the weight
+    // gradient's chains continue across chunks, so the chunking changes no bit.
+    let perChunk = outChannels <= directMaximumOutputs && !needWeight
+      ? batch : imagesPerChunk(plane: plane, depth: depth, batch: batch)
     var inputGradient = needInput ? [Float](repeating: 0, count: input.count) : []
     // One partial weight gradient per group, added in group order afterwards.
     var partials = needWeight ? [Float](repeating: 0, count: groups.count * weightSize) : []
@@ -271,68 +269,69 @@ public enum Convolution {
     let plane = height * width
     let depth = channels * k * k
     let columns = images.count * plane
-    // The chunk's upstream gradient as one [outChannels, columns] matrix (a view when it is one image).
-    let single = images.count == 1
-    ScratchBuffers.with(capacity: single ? 0 : outChannels * columns) { gathered in
-      let upstream: UnsafePointer<Float>
-      if single {
-        upstream = g + images.lowerBound * outChannels * plane
-      } else {
-        for (index, b) in images.enumerated() {
-          for o in 0..<outChannels {
-            (gathered + o * columns + index * plane).update(from: g + (b * outChannels + o) * plane, count: plane)
+    let upstream = g + images.lowerBound * outChannels * plane
+    if let dw {
+      // dW [out, depth] (+)= dY [out, columns] . im2col^T [columns, depth]; A = dY is read in
+      // place when the chunk is one image, else gathered into [out, columns].
+      let first = x + images.lowerBound * channels * plane
+      withImageWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
+        let taps = window.tapOffsets()
+        taps.withUnsafeBufferPointer { taps in
+          let packB = packIm2colTransposed(window, taps: taps.baseAddress!, tapCount: depth)
+          withUpstreamMatrix(upstream, images: images.count, outChannels: outChannels, plane: plane) { gradientOut in
+            GemmKernel.run(m: outChannels, n: depth, k: columns, a: gradientOut, packB: packB,
+              c: dw, ldc: depth, accumulate: accumulate, parallel: false)
           }
         }
-        upstream = UnsafePointer(gathered)
       }
-      let gradientOut = MatrixOperand(upstream, leadingDimension: columns)
+    }
+    if let dx, outChannels <= directMaximumOutputs {
+      withPaddedWindow(upstream, images: images.count, channels: outChannels, height: height, width: width, kernelSize: k) { window in
+        inputGradientDirect(window, images: images.count, weights: w, channels: channels,
+          output: dx + images.lowerBound * channels * plane)
+      }
+    } else if let dx {
+      // dcol [depth, columns] = W^T [depth, out] . dY [out, columns], then added back onto dX.
+      let weightsTransposed = MatrixOperand(w, leadingDimension: depth, transposed: true)
+      let packB = packUpstream(upstream, outChannels: outChannels, plane: plane, pixels: columns)
+      if images.count == 1 && k == 1 {
+        GemmKernel.run(m: depth, n: plane, k: outChannels, a: weightsTransposed, packB: packB,
+          c: dx + images.lowerBound * channels * plane, ldc: plane, accumulate: false, parallel: false)
+        return
+      }
       ScratchBuffers.with(capacity: depth * columns) { col in
-        if let dw {
-          // dW [out, depth] (+)= dY [out, columns] . col^T [columns, depth]
-          let source: UnsafePointer<Float>
-          if single && k == 1 {
-            source = x + images.lowerBound * channels * plane
+        GemmKernel.run(m: depth, n: columns, k: outChannels, a: weightsTransposed, packB: packB,
+          c: col, ldc: columns, accumulate: false, parallel: false)
+        for (index, b) in images.enumerated() {
+          let target = dx + b * channels * plane
+          if k == 1 {
+            for c in 0..<channels {
+              (target + c * plane).update(from: col + c * columns + index * plane, count: plane)
+            }
           } else {
-            for (index, b) in images.enumerated() {
-              let image = x + b * channels * plane
-              if k == 1 {
-                for c in 0..<channels {
-                  (col + c * columns + index * plane).update(from: image + c * plane, count: plane)
-                }
-              } else {
-                im2col(image, channels: channels, height: height, width: width, kernelSize: k,
-                  into: col + index * plane, rowStride: columns)
-              }
-            }
-            source = UnsafePointer(col)
-          }
-          Gemm.multiply(m: outChannels, n: depth, k: columns, a: gradientOut,
-            b: MatrixOperand(source, leadingDimension: columns, transposed: true),
-            c: dw, ldc: depth, accumulate: accumulate, parallel: false)
-        }
-        if let dx {
-          // dcol [depth, columns] = W^T [depth, out] . dY [out, columns]
-          let weightsTransposed = MatrixOperand(w, leadingDimension: depth, transposed: true)
-          if single && k == 1 {
-            Gemm.multiply(m: depth, n: plane, k: outChannels, a: weightsTransposed, b: gradientOut,
-              c: dx + images.lowerBound * channels * plane, ldc: plane, accumulate: false, parallel: false)
-            return
-          }
-          Gemm.multiply(m: depth, n: columns, k: outChannels, a: weightsTransposed, b: gradientOut,
-            c: col, ldc: columns, accumulate: false, parallel: false)
-          for (index, b) in images.enumerated() {
-            let target = dx + b * channels * plane
-            if k == 1 {
-              for c in 0..<channels {
-                (target + c * plane).update(from: col + c * columns + index * plane, count: plane)
-              }
-            } else {
-              col2imAdd(col + index * plane, rowStride: columns, channels: channels, height: height,
-                width: width, kernelSize: k, into: target)
-            }
+            col2imAdd(col + index * plane, rowStride: columns, channels: channels, height: height,
+              width: width, kernelSize: k, into: target)
           }
         }
       }
+    }
+  }
+
+  /// Runs `body` with the chunk's upstream gradient as one `[outChannels, images * plane]`
+  /// operand: in place for one image, else gathered into a scratch buffer.
+  static func withUpstreamMatrix<Result>(
+    _ upstream: UnsafePointer<Float>, images: Int, outChannels: Int, plane: Int,
+    _ body: (MatrixOperand) -> Result
+  ) -> Result {
+    let columns = images * plane
+    if images == 1 { return body(MatrixOperand(upstream, leadingDimension: plane)) }
+    return ScratchBuffers.with(capacity: outChannels * columns) { gathered in
+      for index in 0..<images {
+        for o in 0..<outChannels {
+          (gathered + o * columns + index * plane).update(from: upstream + (index * outChannels + o) * plane, count: plane)
+        }
+      }
+      return body(MatrixOperand(gathered, leadingDimension: columns))
     }
   }
 }

@@ -115,42 +115,59 @@ enum GemmKernel {
     var taskCount: Int { rowChunks.count * columnChunks.count }
   }
 
+  /// Writes the packed `op(B)` micro-panels `panels` of every depth block (see
+  /// `packColumnPanels` for the layout). Called concurrently for disjoint panel ranges.
+  typealias ColumnPanelPacker = (_ panels: Range<Int>, _ layout: Layout, _ out: UnsafeMutablePointer<Float>) -> Void
+
   static func run(
     m: Int, n: Int, k: Int, a: MatrixOperand, b: MatrixOperand,
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, parallel: Bool
+  ) {
+    run(m: m, n: n, k: k, a: a, packB: { panels, layout, out in
+      packColumnPanels(b, panels: panels, layout: layout, into: out)
+    }, c: c, ldc: ldc, accumulate: accumulate, parallel: parallel)
+  }
+
+  /// The product with `op(B)` supplied by a packer instead of a stored matrix: kernels whose
+  /// `B` is computed (im2col) write its panels directly, without materialising it first.
+  static func run(
+    m: Int, n: Int, k: Int, a: MatrixOperand, packB: ColumnPanelPacker,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, parallel: Bool
   ) {
     let layout = Layout(m: m, n: n, k: k)
     let partition = Partition(layout)
     let useThreads = parallel && m * n * k >= parallelThreshold
-    ScratchBuffers.with(capacity: layout.packedACount) { packedA in
-      ScratchBuffers.with(capacity: layout.packedBCount) { packedB in
-        let shared = UncheckedSendable((a, b, c, packedA, packedB))
-        // Step 1: pack; A by row chunk, then B by column chunk.
-        let rowChunkCount = partition.rowChunks.count
-        let packTasks = rowChunkCount + partition.columnChunks.count
-        let pack = { (task: Int) in
-          let (a, b, _, packedA, packedB) = shared.value
-          if task < rowChunkCount {
-            packRowPanels(a, panels: partition.rowChunks[task], layout: layout, into: packedA)
-          } else {
-            packColumnPanels(b, panels: partition.columnChunks[task - rowChunkCount], layout: layout, into: packedB)
+    withoutActuallyEscaping(packB) { packB in
+      ScratchBuffers.with(capacity: layout.packedACount) { packedA in
+        ScratchBuffers.with(capacity: layout.packedBCount) { packedB in
+          let shared = UncheckedSendable((a, packB, c, packedA, packedB))
+          // Step 1: pack; A by row chunk, then B by column chunk.
+          let rowChunkCount = partition.rowChunks.count
+          let packTasks = rowChunkCount + partition.columnChunks.count
+          let pack = { (task: Int) in
+            let (a, packB, _, packedA, packedB) = shared.value
+            if task < rowChunkCount {
+              packRowPanels(a, panels: partition.rowChunks[task], layout: layout, into: packedA)
+            } else {
+              packB(partition.columnChunks[task - rowChunkCount], layout, packedB)
+            }
           }
-        }
-        // Step 2: one task per tile of C.
-        let columnChunkCount = partition.columnChunks.count
-        let compute = { (task: Int) in
-          let (_, _, c, packedA, packedB) = shared.value
-          tile(
-            rowPanels: partition.rowChunks[task / columnChunkCount],
-            columnPanels: partition.columnChunks[task % columnChunkCount],
-            layout: layout, packedA: packedA, packedB: packedB, c: c, ldc: ldc, accumulate: accumulate)
-        }
-        if useThreads {
-          ComputeThreads.forEachTask(packTasks, pack)
-          ComputeThreads.forEachTask(partition.taskCount, compute)
-        } else {
-          for task in 0..<packTasks { pack(task) }
-          for task in 0..<partition.taskCount { compute(task) }
+          // Step 2: one task per tile of C.
+          let columnChunkCount = partition.columnChunks.count
+          let compute = { (task: Int) in
+            let (_, _, c, packedA, packedB) = shared.value
+            tile(
+              rowPanels: partition.rowChunks[task / columnChunkCount],
+              columnPanels: partition.columnChunks[task % columnChunkCount],
+              layout: layout, packedA: packedA, packedB: packedB, c: c, ldc: ldc, accumulate: accumulate)
+          }
+          if useThreads {
+            ComputeThreads.forEachTask(packTasks, pack)
+            ComputeThreads.forEachTask(partition.taskCount, compute)
+          } else {
+            for task in 0..<packTasks { pack(task) }
+            for task in 0..<partition.taskCount { compute(task) }
+          }
         }
       }
     }

@@ -52,6 +52,10 @@ struct KernelTests {
     arguments: [
       [3, 4, 6, 5, 7, 3], [10, 3, 7, 7, 5, 3], [9, 5, 8, 8, 6, 1], [2, 2, 16, 17, 3, 3], [12, 17, 4, 3, 9, 1],
       [1, 1, 5, 5, 1, 3], [17, 6, 3, 3, 33, 3],
+      // Widths 32/16 (whole-vector packing), 14/7 (rows straddling panels) and few output
+      // channels (the direct kernels).
+      [3, 2, 16, 16, 5, 3], [2, 3, 32, 32, 4, 3], [4, 2, 32, 32, 3, 3], [3, 5, 7, 7, 1, 3],
+      [9, 3, 16, 16, 1, 1], [2, 4, 33, 35, 2, 3], [5, 7, 14, 14, 3, 3], [3, 6, 9, 40, 3, 1],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])

@@ -1,0 +1,269 @@
+/// Direct (no matrix product) kernels for convolutions with at most `directMaximumOutputs`
+/// output channels, such as the U-Net's last layer (32 -> 1 or 3 channels).
+///
+/// There each im2col element would be used by at most three output channels, so packing it for
+/// a matrix product costs more than the arithmetic. Here the taps are read straight from
+/// zero-bordered image rows, eight pixels per vector, into 3 x 4 accumulators. Every element is
+/// still the chain of the specification (`Convolution+Reference.swift`) in the same order, so
+/// results are bit-identical to the matrix-product path.
+extension Convolution {
+  /// Output channels up to which `forward` and the input gradient use the direct kernels.
+  static let directMaximumOutputs = 3
+
+  /// The pixel blocks of one image: four SIMD8 vectors each, laid over as many rows as fit (a
+  /// 32-wide row is one block; 14-wide rows give blocks of two rows of two vectors; 7-wide, four
+  /// rows of one vector), so that narrow images still fill the lanes.
+  struct DirectBlocks {
+    let height: Int
+    let width: Int
+    let vectorsPerRow: Int
+    let rowsPerBlock: Int
+
+    init(height: Int, width: Int) {
+      self.height = height
+      self.width = width
+      vectorsPerRow = (width + 7) / 8
+      rowsPerBlock = max(1, 4 / vectorsPerRow)
+    }
+
+    /// Blocks of one image: row groups times column groups of four vectors.
+    var count: Int { ((height + rowsPerBlock - 1) / rowsPerBlock) * columnGroups }
+    var columnGroups: Int { vectorsPerRow >= 4 ? (vectorsPerRow + 3) / 4 : 1 }
+
+    /// Row, first column and valid lanes (0 if outside the image) of vector `v` of block `block`.
+    @inline(__always)
+    func vector(_ v: Int, of block: Int) -> (row: Int, column: Int, valid: Int) {
+      let rowGroup = block / columnGroups
+      let columnGroup = block - rowGroup * columnGroups
+      let row: Int
+      let column: Int
+      if vectorsPerRow >= 4 {
+        row = rowGroup
+        column = (columnGroup * 4 + v) * 8
+      } else {
+        row = rowGroup * rowsPerBlock + v / vectorsPerRow
+        column = (v % vectorsPerRow) * 8
+      }
+      guard row < height && column < width else { return (0, 0, 0) }
+      return (row, column, min(8, width - column))
+    }
+  }
+
+  /// `y[g, o, y, x]` for the images of `window` (zero-bordered by `padding(k)`, with
+  /// `directSlack` floats after it) as the chain over taps `p` of `fma(w[o, p], x[tap p of
+  /// pixel], .)` from zero.
+  ///
+  /// - Parameters: `weights: [outChannels, taps]`, `output`: the chunk's `[images, outChannels,
+  ///   plane]`.
+  static func forwardDirect(
+    _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
+    weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>
+  ) {
+    // One specialised loop per output count, so unused accumulators take no registers.
+    switch outChannels {
+    case 1:
+      forwardDirectSingle(window, images: images, taps: taps, tapCount: tapCount, weights: weights, output: output)
+    case 2:
+      forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: weights, outChannels: 2, output: output)
+    default:
+      forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: weights, outChannels: 3, output: output)
+    }
+  }
+
+  @inline(__always)
+  static func forwardDirectLoop(
+    _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
+    weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>
+  ) {
+    typealias V = SIMD8<Float>
+    let plane = window.plane
+    let blocks = DirectBlocks(height: window.height, width: window.width)
+    let second = outChannels > 1 ? 1 : 0
+    let third = outChannels > 2 ? 2 : 0
+    for image in 0..<images {
+      let imageBase = window.base + image * window.imageStride
+      for block in 0..<blocks.count {
+        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
+        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        // Vectors outside the image read row 0 (valid memory) and are not stored.
+        let o0 = imageBase + v0.row * window.rowStride + v0.column
+        let o1 = imageBase + v1.row * window.rowStride + v1.column
+        let o2 = imageBase + v2.row * window.rowStride + v2.column
+        let o3 = imageBase + v3.row * window.rowStride + v3.column
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+        var b0 = V(), b1 = V(), b2 = V(), b3 = V()
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+        for p in 0..<tapCount {
+          let tap = taps[p]
+          let x0 = UnsafeRawPointer(o0 + tap).loadUnaligned(as: V.self)
+          let x1 = UnsafeRawPointer(o1 + tap).loadUnaligned(as: V.self)
+          let x2 = UnsafeRawPointer(o2 + tap).loadUnaligned(as: V.self)
+          let x3 = UnsafeRawPointer(o3 + tap).loadUnaligned(as: V.self)
+          let w0 = V(repeating: weights[p])
+          a0.addProduct(w0, x0); a1.addProduct(w0, x1); a2.addProduct(w0, x2); a3.addProduct(w0, x3)
+          if outChannels > 1 {
+            let w1 = V(repeating: weights[second * tapCount + p])
+            b0.addProduct(w1, x0); b1.addProduct(w1, x1); b2.addProduct(w1, x2); b3.addProduct(w1, x3)
+          }
+          if outChannels > 2 {
+            let w2 = V(repeating: weights[third * tapCount + p])
+            c0.addProduct(w2, x0); c1.addProduct(w2, x1); c2.addProduct(w2, x2); c3.addProduct(w2, x3)
+          }
+        }
+        let target = output + image * outChannels * plane
+        storeDirect((a0, a1, a2, a3), (v0, v1, v2, v3), to: target, width: window.width)
+        if outChannels > 1 { storeDirect((b0, b1, b2, b3), (v0, v1, v2, v3), to: target + plane, width: window.width) }
+        if outChannels > 2 { storeDirect((c0, c1, c2, c3), (v0, v1, v2, v3), to: target + 2 * plane, width: window.width) }
+      }
+    }
+  }
+
+  /// `forwardDirect` for one output channel: two blocks at a time, so that eight independent
+  /// chains hide the latency of the fused multiply-add (four would leave the units half idle).
+  static func forwardDirectSingle(
+    _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
+    weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+  ) {
+    typealias V = SIMD8<Float>
+    let blocks = DirectBlocks(height: window.height, width: window.width)
+    let outside = (row: 0, column: 0, valid: 0)
+    for image in 0..<images {
+      let imageBase = window.base + image * window.imageStride
+      var block = 0
+      while block < blocks.count {
+        let second = block + 1 < blocks.count
+        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
+        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        let v4 = second ? blocks.vector(0, of: block + 1) : outside
+        let v5 = second ? blocks.vector(1, of: block + 1) : outside
+        let v6 = second ? blocks.vector(2, of: block + 1) : outside
+        let v7 = second ? blocks.vector(3, of: block + 1) : outside
+        let o0 = imageBase + v0.row * window.rowStride + v0.column
+        let o1 = imageBase + v1.row * window.rowStride + v1.column
+        let o2 = imageBase + v2.row * window.rowStride + v2.column
+        let o3 = imageBase + v3.row * window.rowStride + v3.column
+        let o4 = imageBase + v4.row * window.rowStride + v4.column
+        let o5 = imageBase + v5.row * window.rowStride + v5.column
+        let o6 = imageBase + v6.row * window.rowStride + v6.column
+        let o7 = imageBase + v7.row * window.rowStride + v7.column
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+        for p in 0..<tapCount {
+          let tap = taps[p]
+          let w = V(repeating: weights[p])
+          a0.addProduct(w, UnsafeRawPointer(o0 + tap).loadUnaligned(as: V.self))
+          a1.addProduct(w, UnsafeRawPointer(o1 + tap).loadUnaligned(as: V.self))
+          a2.addProduct(w, UnsafeRawPointer(o2 + tap).loadUnaligned(as: V.self))
+          a3.addProduct(w, UnsafeRawPointer(o3 + tap).loadUnaligned(as: V.self))
+          a4.addProduct(w, UnsafeRawPointer(o4 + tap).loadUnaligned(as: V.self))
+          a5.addProduct(w, UnsafeRawPointer(o5 + tap).loadUnaligned(as: V.self))
+          a6.addProduct(w, UnsafeRawPointer(o6 + tap).loadUnaligned(as: V.self))
+          a7.addProduct(w, UnsafeRawPointer(o7 + tap).loadUnaligned(as: V.self))
+        }
+        let target = output + image * window.plane
+        storeDirect((a0, a1, a2, a3), (v0, v1, v2, v3), to: target, width: window.width)
+        storeDirect((a4, a5, a6, a7), (v4, v5, v6, v7), to: target, width: window.width)
+        block += 2
+      }
+    }
+  }
+
+  /// The input gradient of the images of `upstream` (their `dY`, zero-bordered by `padding(k)`,
+  /// with `directSlack` floats after it): `dX[c, y, x]` is, for k = 1, the chain over `o` of
+  /// `fma(w[o, c], dY[o, y, x], .)` from zero; for k = 3, zero plus the terms `t(ky, kx)` = that
+  /// chain at the tap's source pixel `(y - ky + 1, x - kx + 1)`, in increasing `(ky, kx)`. Terms
+  /// whose source pixel is outside the image read the zero border, so they are +0, and adding
+  /// them changes no bit (a sum started from +0 is never -0).
+  ///
+  /// - Parameters: `weights: [outChannels, channels, k, k]`, `output`: the chunk's `[images,
+  ///   channels, plane]`, overwritten.
+  static func inputGradientDirect(
+    _ upstream: ImageWindow, images: Int, weights: UnsafePointer<Float>, channels: Int,
+    output: UnsafeMutablePointer<Float>
+  ) {
+    switch upstream.channels {
+    case 1: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 1, output: output)
+    case 2: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 2, output: output)
+    default: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 3, output: output)
+    }
+  }
+
+  @inline(__always)
+  static func inputGradientDirectLoop(
+    _ upstream: ImageWindow, images: Int, weights: UnsafePointer<Float>, channels: Int, outChannels: Int,
+    output: UnsafeMutablePointer<Float>
+  ) {
+    typealias V = SIMD8<Float>
+    let k = upstream.kernelSize
+    let taps = channels * k * k
+    let plane = upstream.plane
+    let pad = padding(k)
+    let blocks = DirectBlocks(height: upstream.height, width: upstream.width)
+    let second = outChannels > 1 ? 1 : 0
+    let third = outChannels > 2 ? 2 : 0
+    for image in 0..<images {
+      let imageBase = upstream.base + image * upstream.imageStride
+      for block in 0..<blocks.count {
+        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
+        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        // Source pixel (y - ky + pad, x - kx + pad) sits at (y - ky + 2 pad, x - kx + 2 pad) in
+        // the bordered planes; the offsets below are those of (ky, kx) = (0, 0).
+        let o0 = imageBase + (v0.row + 2 * pad) * upstream.rowStride + v0.column + 2 * pad
+        let o1 = imageBase + (v1.row + 2 * pad) * upstream.rowStride + v1.column + 2 * pad
+        let o2 = imageBase + (v2.row + 2 * pad) * upstream.rowStride + v2.column + 2 * pad
+        let o3 = imageBase + (v3.row + 2 * pad) * upstream.rowStride + v3.column + 2 * pad
+        for c in 0..<channels {
+          var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+          for ky in 0..<k {
+            for kx in 0..<k {
+              let p = (c * k + ky) * k + kx
+              let shift = -(ky * upstream.rowStride + kx)
+              var t0 = V(), t1 = V(), t2 = V(), t3 = V()
+              @inline(__always) func add(_ o: Int, _ w: V) {
+                let offset = shift + o * upstream.planeStride
+                t0.addProduct(w, UnsafeRawPointer(o0 + offset).loadUnaligned(as: V.self))
+                t1.addProduct(w, UnsafeRawPointer(o1 + offset).loadUnaligned(as: V.self))
+                t2.addProduct(w, UnsafeRawPointer(o2 + offset).loadUnaligned(as: V.self))
+                t3.addProduct(w, UnsafeRawPointer(o3 + offset).loadUnaligned(as: V.self))
+              }
+              add(0, V(repeating: weights[p]))
+              if outChannels > 1 { add(second, V(repeating: weights[second * taps + p])) }
+              if outChannels > 2 { add(third, V(repeating: weights[third * taps + p])) }
+              if k == 1 {
+                (s0, s1, s2, s3) = (t0, t1, t2, t3)
+              } else {
+                s0 += t0; s1 += t1; s2 += t2; s3 += t3
+              }
+            }
+          }
+          storeDirect((s0, s1, s2, s3), (v0, v1, v2, v3), to: output + (image * channels + c) * plane,
+            width: upstream.width)
+        }
+      }
+    }
+  }
+
+  /// Stores the valid lanes of the four vectors of a block into a `[height, width]` plane.
+  @inline(__always)
+  static func storeDirect(
+    _ values: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+    _ places: ((row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int),
+               (row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int)),
+    to plane: UnsafeMutablePointer<Float>, width: Int
+  ) {
+    @inline(__always) func store(_ v: SIMD8<Float>, _ place: (row: Int, column: Int, valid: Int)) {
+      let target = plane + place.row * width + place.column
+      if place.valid == 8 {
+        UnsafeMutableRawPointer(target).storeBytes(of: v, as: SIMD8<Float>.self)
+      } else {
+        for lane in 0..<place.valid { target[lane] = v[lane] }
+      }
+    }
+    store(values.0, places.0)
+    store(values.1, places.1)
+    store(values.2, places.2)
+    store(values.3, places.3)
+  }
+
+  /// Floats of slack a direct kernel may read past the last bordered row.
+  static let directSlack = 64
+}
