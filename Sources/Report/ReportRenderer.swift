@@ -8,12 +8,18 @@ public enum ReportRenderer {
   /// `comparison` if any. The first file is the Markdown (`SUITE.md`), the others are the figures
   /// it links to by relative name.
   public static func render(
-    _ results: SuiteResults, comparison: ComparisonRecord? = nil, options: ReportOptions = ReportOptions()
+    _ results: SuiteResults, comparison: ComparisonRecord? = nil,
+    options: ReportOptions = ReportOptions()
   ) -> [ReportFile] {
     let context = ReportContext(results: results, options: options)
-    var parts: [String] = [HeaderSection.render(context), EnvironmentSection.render(context), CaveatSection.render(context)]
+    var parts: [String] = [
+      HeaderSection.render(context), EnvironmentSection.render(context),
+      CaveatSection.render(context),
+    ]
     var figures: [ReportFile] = []
-    for section in [SpeedUpSection.render, QualitySection.render, GapSection.render, CoefficientSection.render] {
+    for section in [
+      SpeedUpSection.render, QualitySection.render, GapSection.render, CoefficientSection.render,
+    ] {
       let (text, files) = section(context)
       parts.append(text)
       figures += files
@@ -46,13 +52,18 @@ struct ReportContext {
 
   var settings: [Setting] { Array(Set(runs.map { $0.run.cell.arm.setting })).sorted() }
 
-  func runs(in setting: Setting) -> [RunResult] { runs.filter { $0.run.cell.arm.setting == setting } }
+  func runs(in setting: Setting) -> [RunResult] {
+    runs.filter { $0.run.cell.arm.setting == setting }
+  }
 
-  func color(_ preconditioning: String) -> String { Palette.color(preconditioning, among: preconditionings) }
+  func color(_ preconditioning: String) -> String {
+    Palette.color(preconditioning, among: preconditionings)
+  }
 
   /// The preconditioning's name as tables show it, marking the reference.
   func label(_ preconditioning: String) -> String {
-    Cell.code(preconditioning) + (preconditioning == results.suite.referencePreconditioning ? " (reference)" : "")
+    Cell.code(preconditioning)
+      + (preconditioning == results.suite.referencePreconditioning ? " (reference)" : "")
   }
 
   /// `arms` with the reference preconditioning first, then by name: the order of every table

@@ -20,7 +20,8 @@ enum BaselineDeleteCommand: Subcommand {
     let name = arguments.positionals[0]
     let store = try ResultsSupport.openStore(arguments)
     guard try ResultsSupport.mapped({ try store.deleteBaseline(named: name) }) else {
-      throw CommandFailure(code: .baselineNotFound, message: "no baseline '\(name)' in \(store.path)")
+      throw CommandFailure(
+        code: .baselineNotFound, message: "no baseline '\(name)' in \(store.path)")
     }
     Console.out("deleted baseline '\(name)' from \(store.path)")
     return .ok

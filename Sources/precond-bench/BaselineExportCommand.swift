@@ -28,7 +28,8 @@ enum BaselineExportCommand: Subcommand {
     let store = try ResultsSupport.openStore(arguments)
     guard let baseline = try ResultsSupport.mapped({ try store.baseline(named: name) }) else {
       throw CommandFailure(
-        code: .baselineNotFound, message: "no baseline '\(name)' in \(store.path) (see `precond-bench baseline list`)")
+        code: .baselineNotFound,
+        message: "no baseline '\(name)' in \(store.path) (see `precond-bench baseline list`)")
     }
     let out = arguments.value("--out") ?? "Baselines/\(name).json"
     if out == "-" {

@@ -33,13 +33,19 @@ enum BaselineImportCommand: Subcommand {
       throw CommandFailure.malformed("\(path): cannot be read")
     }
     var baseline = try ResultsSupport.mapped {
-      try BaselineRecord(json: try JSONValue.parse(bytes: Array(data), file: path, remedy: BaselineRecord.remedy(name: "NAME")),
+      try BaselineRecord(
+        json: try JSONValue.parse(
+          bytes: Array(data), file: path, remedy: BaselineRecord.remedy(name: "NAME")),
         file: path, remedy: BaselineRecord.remedy(name: "NAME"))
     }
     if let name = arguments.value("--name") { baseline.name = name }
     let store = try ResultsSupport.openStore(arguments, create: true)
-    let replaced = try ResultsSupport.mapped { try store.saveBaseline(baseline, replacing: arguments.flag("--replace")) }
-    Console.out("\(replaced ? "replaced" : "imported") baseline '\(baseline.name)' (suite \(baseline.suite)) into \(store.path)")
+    let replaced = try ResultsSupport.mapped {
+      try store.saveBaseline(baseline, replacing: arguments.flag("--replace"))
+    }
+    Console.out(
+      "\(replaced ? "replaced" : "imported") baseline '\(baseline.name)' (suite \(baseline.suite)) into \(store.path)"
+    )
     return .ok
   }
 }

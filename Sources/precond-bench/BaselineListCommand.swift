@@ -26,7 +26,9 @@ enum BaselineListCommand: Subcommand {
       return .ok
     }
     for summary in summaries {
-      Console.out("\(summary.name)\tsuite \(summary.suite)\tcreated \(summary.created)\tcommit \(summary.sourceCommit)")
+      Console.out(
+        "\(summary.name)\tsuite \(summary.suite)\tcreated \(summary.created)\tcommit \(summary.sourceCommit)"
+      )
     }
     return .ok
   }

@@ -32,21 +32,28 @@ enum BaselineSaveCommand: Subcommand {
     try arguments.expectPositionals(1...2, spec.usage)
     let name = arguments.positionals[0]
     guard !name.isEmpty, !name.contains("/") else {
-      throw CommandFailure.usage("\(arguments.command): NAME must be non-empty and contain no '/', got '\(name)'")
+      throw CommandFailure.usage(
+        "\(arguments.command): NAME must be non-empty and contain no '/', got '\(name)'")
     }
     let store = try ResultsSupport.openStore(arguments)
     let results = try ResultsSupport.suiteResults(
-      store, name: arguments.positionals.count > 1 ? arguments.positionals[1] : nil, command: arguments.command)
+      store, name: arguments.positionals.count > 1 ? arguments.positionals[1] : nil,
+      command: arguments.command)
     let unfinished = results.selectedRuns().filter { !$0.run.status.isFinished }
     guard unfinished.isEmpty else {
-      let list = unfinished.prefix(5).map { "\($0.run.cell.arm) seed \($0.run.cell.seed) (\($0.run.status.rawValue))" }
+      let list = unfinished.prefix(5).map {
+        "\($0.run.cell.arm) seed \($0.run.cell.seed) (\($0.run.status.rawValue))"
+      }
       throw CommandFailure(
         code: .benchmarkFailed,
         message: "\(unfinished.count) run(s) of suite '\(results.suite.name)' have not finished: "
-          + list.joined(separator: "; ") + ". Finish them (`precond-bench run \(results.suite.name) --resume`) first")
+          + list.joined(separator: "; ")
+          + ". Finish them (`precond-bench run \(results.suite.name) --resume`) first")
     }
     let baseline = BaselineBuilder.make(name: name, created: .now(), results: results)
-    let replaced = try ResultsSupport.mapped { try store.saveBaseline(baseline, replacing: arguments.flag("--replace")) }
+    let replaced = try ResultsSupport.mapped {
+      try store.saveBaseline(baseline, replacing: arguments.flag("--replace"))
+    }
     Console.out(
       "\(replaced ? "replaced" : "saved") baseline '\(name)': suite \(results.suite.name), "
         + "\(Set(baseline.cells.map { $0.arm }).count) arms, \(baseline.cells.reduce(0) { $0 + $1.seeds.count }) cells, "

@@ -37,13 +37,15 @@ enum CheckCommand: Subcommand {
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
     let comparison = try CompareCommand.compare(arguments, usage: spec.usage)
-    let markdown = ComparisonMarkdown.render(comparison, heading: "precond-bench check: \(comparison.suite)")
+    let markdown = ComparisonMarkdown.render(
+      comparison, heading: "precond-bench check: \(comparison.suite)")
     Console.out(markdown)
     if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
       appendSummary(markdown, to: summary)
     }
     let code = exitCode(comparison.status)
-    Console.error("check: \(ComparisonMarkdown.statusText(comparison.status)) (exit \(code.rawValue))")
+    Console.error(
+      "check: \(ComparisonMarkdown.statusText(comparison.status)) (exit \(code.rawValue))")
     return code
   }
 

@@ -34,7 +34,8 @@ enum CompareCommand: Subcommand {
       EXIT CODES: 0 compared (whatever the verdicts; `check` turns them into exit codes), 5 baseline
       not found, 64 usage error, 65 missing or malformed database or baseline file.
       """,
-    valueOptions: ["--baseline", "--db", "--format"] + ResultsSupport.policyOptions, flags: ["--no-record"])
+    valueOptions: ["--baseline", "--db", "--format"] + ResultsSupport.policyOptions,
+    flags: ["--no-record"])
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
     let comparison = try compare(arguments, usage: spec.usage)
@@ -42,7 +43,8 @@ enum CompareCommand: Subcommand {
     case "markdown": Console.out(ComparisonMarkdown.render(comparison, heading: nil))
     case "json": Console.out(try Console.json(comparison))
     case let other:
-      throw CommandFailure.usage("\(arguments.command): unknown --format '\(other)' (valid: json, markdown)")
+      throw CommandFailure.usage(
+        "\(arguments.command): unknown --format '\(other)' (valid: json, markdown)")
     }
     return .ok
   }
@@ -51,7 +53,8 @@ enum CompareCommand: Subcommand {
   static func compare(_ arguments: ParsedArguments, usage: String) throws -> ComparisonRecord {
     try arguments.expectPositionals(0...1, usage)
     if let format = arguments.value("--format"), format != "markdown" && format != "json" {
-      throw CommandFailure.usage("\(arguments.command): unknown --format '\(format)' (valid: json, markdown)")
+      throw CommandFailure.usage(
+        "\(arguments.command): unknown --format '\(format)' (valid: json, markdown)")
     }
     let reference = try arguments.required("--baseline")
     let policy = try ResultsSupport.policy(arguments)
@@ -60,7 +63,8 @@ enum CompareCommand: Subcommand {
     let store = try ResultsSupport.openStore(path: databasePath)
     let results = try ResultsSupport.suiteResults(
       store, name: arguments.positionals.first ?? baseline.suite, command: arguments.command)
-    let comparison = Comparison.compare(candidate: results, baseline: baseline, policy: policy, created: .now())
+    let comparison = Comparison.compare(
+      candidate: results, baseline: baseline, policy: policy, created: .now())
     if !arguments.flag("--no-record") {
       try ResultsSupport.mapped { _ = try store.recordComparison(comparison) }
     }

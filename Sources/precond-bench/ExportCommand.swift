@@ -37,12 +37,16 @@ enum ExportCommand: Subcommand {
     try arguments.expectPositionals(0...1, spec.usage)
     let format = arguments.value("--format") ?? "json"
     guard format == "json" || format == "csv" else {
-      throw CommandFailure.usage("\(arguments.command): unknown --format '\(format)' (valid: csv, json)")
+      throw CommandFailure.usage(
+        "\(arguments.command): unknown --format '\(format)' (valid: csv, json)")
     }
     let store = try ResultsSupport.openStore(arguments)
-    let results = try ResultsSupport.suiteResults(store, name: arguments.positionals.first, command: arguments.command)
+    let results = try ResultsSupport.suiteResults(
+      store, name: arguments.positionals.first, command: arguments.command)
     let timings = !arguments.flag("--without-timings")
-    let text = format == "json" ? json(results, timings: timings).serialized() : csv(results, timings: timings)
+    let text =
+      format == "json"
+      ? json(results, timings: timings).serialized() : csv(results, timings: timings)
     if let out = arguments.value("--out"), out != "-" {
       try ResultsSupport.write(text, to: out)
     } else {
@@ -63,17 +67,20 @@ enum ExportCommand: Subcommand {
       let cell = run.cell
       var members: [String: JSONValue] = [
         "cell": .object([
-          "dataset": .string(cell.dataset), "teacher": .string(cell.teacher), "method": .string(cell.method),
+          "dataset": .string(cell.dataset), "teacher": .string(cell.teacher),
+          "method": .string(cell.method),
           "preconditioning": .string(cell.preconditioning), "seed": .int(cell.seed),
           "specHash": .string(cell.specHash), "configuration": embedded(cell.configuration),
         ]),
         "status": .string(run.status.rawValue), "statusStep": .optional(run.statusStep),
-        "statusMessage": run.status == .interrupted && !timings ? .null : .optional(run.statusMessage),
+        "statusMessage": run.status == .interrupted && !timings
+          ? .null : .optional(run.statusMessage),
         "evaluations": .array(
           result.evaluations.map { evaluation in
             var entry: [String: JSONValue] = [
               "step": .int(evaluation.step), "samplesSeen": .int(evaluation.samplesSeen),
-              "loss": .number(evaluation.loss), "metrics": .array(evaluation.metrics.sortedByKey().map { $0.json }),
+              "loss": .number(evaluation.loss),
+              "metrics": .array(evaluation.metrics.sortedByKey().map { $0.json }),
             ]
             if timings {
               entry["trainingWallSeconds"] = .number(evaluation.trainingWallSeconds)
@@ -85,22 +92,30 @@ enum ExportCommand: Subcommand {
         "coefficients": .array(
           result.coefficients.map { row in
             .object([
-              "t": .number(row.t), "s": .number(row.s), "A": .number(row.a), "B": .number(row.b), "l": .optional(row.l),
-              "sStatistic": .optional(row.sStatistic), "alpha": .optional(row.alpha), "beta": .optional(row.beta),
+              "t": .number(row.t), "s": .number(row.s), "A": .number(row.a), "B": .number(row.b),
+              "l": .optional(row.l),
+              "sStatistic": .optional(row.sStatistic), "alpha": .optional(row.alpha),
+              "beta": .optional(row.beta),
               "flagged": .bool(row.flagged),
             ])
           }),
         "gaps": .array(
           result.gaps.map { row in
-            .object(["t": .number(row.t), "s": .number(row.s), "gap": .number(row.gap), "jumpError": .number(row.jumpError)])
+            .object([
+              "t": .number(row.t), "s": .number(row.s), "gap": .number(row.gap),
+              "jumpError": .number(row.jumpError),
+            ])
           }),
       ]
       if timings {
         members["run"] = .object([
-          "id": .integer(run.id.rawValue), "uid": .string(run.uid), "startedAt": .string(run.startedAt.description),
-          "finishedAt": .optional(run.finishedAt?.description), "processID": .int(Int(run.processID)),
+          "id": .integer(run.id.rawValue), "uid": .string(run.uid),
+          "startedAt": .string(run.startedAt.description),
+          "finishedAt": .optional(run.finishedAt?.description),
+          "processID": .int(Int(run.processID)),
           "host": .string(run.host), "coefficientSeconds": .optional(run.coefficientSeconds),
-          "machine": run.machine.json.merging(["id": .string(run.machine.id)]), "commit": run.commit.json,
+          "machine": run.machine.json.merging(["id": .string(run.machine.id)]),
+          "commit": run.commit.json,
         ])
       }
       return .object(members)
@@ -117,17 +132,23 @@ enum ExportCommand: Subcommand {
 
   /// RFC 4180 quoting.
   static func field(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+      return text
+    }
     return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 
   static func csv(_ results: SuiteResults, timings: Bool) -> String {
     var header = [
-      "suite", "dataset", "teacher", "method", "preconditioning", "seed", "spec_hash", "status", "step",
+      "suite", "dataset", "teacher", "method", "preconditioning", "seed", "spec_hash", "status",
+      "step",
       "samples_seen", "loss", "metric", "nfe", "value",
     ]
     if timings {
-      header += ["run_uid", "training_wall_seconds", "training_cpu_seconds", "evaluation_seconds", "machine", "commit"]
+      header += [
+        "run_uid", "training_wall_seconds", "training_cpu_seconds", "evaluation_seconds", "machine",
+        "commit",
+      ]
     }
     var lines = [header.joined(separator: ",")]
     for result in results.runs {
@@ -136,14 +157,17 @@ enum ExportCommand: Subcommand {
       for evaluation in result.evaluations {
         for metric in evaluation.metrics.sortedByKey() {
           var row = [
-            cell.suite, cell.dataset, cell.teacher, cell.method, cell.preconditioning, String(cell.seed), cell.specHash,
+            cell.suite, cell.dataset, cell.teacher, cell.method, cell.preconditioning,
+            String(cell.seed), cell.specHash,
             run.status.rawValue, String(evaluation.step), String(evaluation.samplesSeen),
-            JSONValue.numberText(evaluation.loss), metric.name, String(metric.nfe), JSONValue.numberText(metric.value),
+            JSONValue.numberText(evaluation.loss), metric.name, String(metric.nfe),
+            JSONValue.numberText(metric.value),
           ]
           if timings {
             row += [
               run.uid, JSONValue.numberText(evaluation.trainingWallSeconds),
-              JSONValue.numberText(evaluation.trainingCPUSeconds), JSONValue.numberText(evaluation.evaluationSeconds),
+              JSONValue.numberText(evaluation.trainingCPUSeconds),
+              JSONValue.numberText(evaluation.evaluationSeconds),
               run.machine.id, run.commit.shortDescription,
             ]
           }

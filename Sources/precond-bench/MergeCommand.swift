@@ -30,7 +30,8 @@ enum MergeCommand: Subcommand {
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
     guard !arguments.positionals.isEmpty else {
-      throw CommandFailure.usage("\(arguments.command): name at least one shard database\n\n\(spec.usage)")
+      throw CommandFailure.usage(
+        "\(arguments.command): name at least one shard database\n\n\(spec.usage)")
     }
     let into = try arguments.required("--into")
     for shard in arguments.positionals where !FileManager.default.fileExists(atPath: shard) {
@@ -39,16 +40,19 @@ enum MergeCommand: Subcommand {
     let target = try ResultsSupport.openStore(path: into, create: true)
     for shard in arguments.positionals {
       let summary = try ResultsSupport.mapped { try target.merge(from: shard) }
-      var line = "\(shard): \(summary.runsAdded) run(s) added, \(summary.runsAlreadyPresent) already present"
+      var line =
+        "\(shard): \(summary.runsAdded) run(s) added, \(summary.runsAlreadyPresent) already present"
       if summary.baselinesAdded > 0 { line += ", \(summary.baselinesAdded) baseline(s) added" }
       Console.out(line)
       for name in summary.baselineConflicts {
-        Console.error("warning: \(shard): baseline '\(name)' differs from the one in \(into); kept \(into)'s")
+        Console.error(
+          "warning: \(shard): baseline '\(name)' differs from the one in \(into); kept \(into)'s")
       }
     }
     let problems = try ResultsSupport.mapped { try target.integrityCheck() }
     guard problems == ["ok"] else {
-      throw CommandFailure.malformed("\(into): integrity check after merging: \(problems.prefix(3).joined(separator: "; "))")
+      throw CommandFailure.malformed(
+        "\(into): integrity check after merging: \(problems.prefix(3).joined(separator: "; "))")
     }
     return .ok
   }

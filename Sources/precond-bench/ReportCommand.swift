@@ -46,26 +46,33 @@ enum ReportCommand: Subcommand {
     let out = arguments.value("--out") ?? "Reports"
     let databasePath = ResultsSupport.databasePath(arguments)
     let store = try ResultsSupport.openStore(path: databasePath)
-    let results = try ResultsSupport.suiteResults(store, name: arguments.positionals.first, command: arguments.command)
+    let results = try ResultsSupport.suiteResults(
+      store, name: arguments.positionals.first, command: arguments.command)
     var comparison: ComparisonRecord? = nil
     if let reference = arguments.value("--baseline") {
       let (baseline, _) = try ResultsSupport.baseline(reference, databasePath: databasePath)
       // Dated by the runs, not the clock, so that rendering twice gives the same bytes.
-      let latest = results.runs.flatMap { [$0.run.startedAt] + ($0.run.finishedAt.map { [$0] } ?? []) }.max()
+      let latest = results.runs.flatMap {
+        [$0.run.startedAt] + ($0.run.finishedAt.map { [$0] } ?? [])
+      }.max()
       comparison = Comparison.compare(
         candidate: results, baseline: baseline, created: latest ?? Timestamp(secondsSinceEpoch: 0))
     } else {
-      comparison = try ResultsSupport.mapped { try store.latestComparison(suite: results.suite.name) }
+      comparison = try ResultsSupport.mapped {
+        try store.latestComparison(suite: results.suite.name)
+      }
     }
     let toStdout = out == "-"
-    let options = ReportOptions(resamples: resamples, figures: !toStdout && !arguments.flag("--no-figures"))
+    let options = ReportOptions(
+      resamples: resamples, figures: !toStdout && !arguments.flag("--no-figures"))
     let files = ReportRenderer.render(results, comparison: comparison, options: options)
     if toStdout {
       FileHandle.standardOutput.write(Data((files.first?.contents ?? "").utf8))
       return .ok
     }
     for file in files {
-      try ResultsSupport.write(file.contents, to: URL(fileURLWithPath: out).appendingPathComponent(file.name).path)
+      try ResultsSupport.write(
+        file.contents, to: URL(fileURLWithPath: out).appendingPathComponent(file.name).path)
     }
     Console.error("wrote \(out)/\(files.first?.name ?? "") and \(files.count - 1) figure(s)")
     return .ok

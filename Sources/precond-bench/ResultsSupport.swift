@@ -11,7 +11,8 @@ enum ResultsSupport {
 
   /// The database path from `--db`, `PRECOND_BENCH_DB` or the default.
   static func databasePath(_ arguments: ParsedArguments) -> String {
-    DatabaseLocation.resolve(option: arguments.value("--db"), environment: ProcessInfo.processInfo.environment)
+    DatabaseLocation.resolve(
+      option: arguments.value("--db"), environment: ProcessInfo.processInfo.environment)
   }
 
   /// Opens the database (creating it with `create`), mapping failures to exit codes.
@@ -38,10 +39,13 @@ enum ResultsSupport {
       case .invalidMerge: return .usage(error.description)
       }
     case let error as SQLiteError:
-      if error.isCorruption { return .malformed(StorageError.corrupt(path: error.path, detail: error.message).description) }
+      if error.isCorruption {
+        return .malformed(StorageError.corrupt(path: error.path, detail: error.message).description)
+      }
       if error.isBusy {
         return CommandFailure(
-          code: .internalError, message: error.description + ". Another process held the database locked too long; retry")
+          code: .internalError,
+          message: error.description + ". Another process held the database locked too long; retry")
       }
       return CommandFailure(code: .internalError, message: error.description)
     case let error as ResultSinkError: return .usage(error.description)
@@ -59,7 +63,9 @@ enum ResultsSupport {
   }
 
   /// The results of the suite named by positional `index`, or of the only suite in the database.
-  static func suiteResults(_ store: ResultStore, name: String?, command: String) throws -> SuiteResults {
+  static func suiteResults(_ store: ResultStore, name: String?, command: String) throws
+    -> SuiteResults
+  {
     try mapped {
       let names = try store.suiteNames()
       let chosen: String
@@ -68,14 +74,17 @@ enum ResultsSupport {
       } else if names.count == 1, let only = names.first {
         chosen = only
       } else if names.isEmpty {
-        throw CommandFailure.malformed("\(store.path): no suite has been run into this database yet")
+        throw CommandFailure.malformed(
+          "\(store.path): no suite has been run into this database yet")
       } else {
         throw CommandFailure.usage(
-          "\(command): the database holds several suites; name one (\(names.joined(separator: ", ")))")
+          "\(command): the database holds several suites; name one (\(names.joined(separator: ", ")))"
+        )
       }
       guard let results = try store.results(suite: chosen) else {
         let known = names.isEmpty ? "none" : names.joined(separator: ", ")
-        throw CommandFailure.malformed("\(store.path): no results for suite '\(chosen)' (suites here: \(known))")
+        throw CommandFailure.malformed(
+          "\(store.path): no results for suite '\(chosen)' (suites here: \(known))")
       }
       return results
     }
@@ -84,7 +93,9 @@ enum ResultsSupport {
   /// The baseline named by `reference`: a file path (contains `/` or ends in `.json`), else a
   /// baseline stored in the database, else `Baselines/NAME.json`. Exit 5 when none exists, 65
   /// when the file is malformed.
-  static func baseline(_ reference: String, databasePath: String) throws -> (BaselineRecord, source: String) {
+  static func baseline(_ reference: String, databasePath: String) throws -> (
+    BaselineRecord, source: String
+  ) {
     let looksLikePath = reference.contains("/") || reference.hasSuffix(".json")
     let file = looksLikePath ? reference : "Baselines/\(reference).json"
     if !looksLikePath && FileManager.default.fileExists(atPath: databasePath) {
@@ -94,7 +105,9 @@ enum ResultsSupport {
       }
     }
     guard FileManager.default.fileExists(atPath: file) else {
-      let where_ = looksLikePath ? "no file \(file)" : "no baseline '\(reference)' in \(databasePath) and no file \(file)"
+      let where_ =
+        looksLikePath
+        ? "no file \(file)" : "no baseline '\(reference)' in \(databasePath) and no file \(file)"
       throw CommandFailure(
         code: .baselineNotFound,
         message: "baseline not found: \(where_). Make one with `precond-bench baseline save NAME` "
@@ -104,7 +117,8 @@ enum ResultsSupport {
     do {
       text = try String(contentsOfFile: file, encoding: .utf8)
     } catch {
-      throw CommandFailure.malformed("\(file): cannot be read as UTF-8 text (\(error.localizedDescription))")
+      throw CommandFailure.malformed(
+        "\(file): cannot be read as UTF-8 text (\(error.localizedDescription))")
     }
     return (try mapped { try BaselineRecord(fileText: text, file: file) }, file)
   }
@@ -113,10 +127,12 @@ enum ResultsSupport {
   static func write(_ text: String, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     do {
-      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try Data(text.utf8).write(to: url, options: .atomic)
     } catch {
-      throw CommandFailure(code: .internalError, message: "\(path): cannot be written (\(error.localizedDescription))")
+      throw CommandFailure(
+        code: .internalError, message: "\(path): cannot be written (\(error.localizedDescription))")
     }
   }
 
@@ -124,7 +140,9 @@ enum ResultsSupport {
   static func policy(_ arguments: ParsedArguments) throws -> ComparisonPolicy {
     let defaults = ComparisonPolicy()
     let level = try arguments.real("--level") ?? defaults.significanceLevel
-    guard level > 0 && level < 1 else { throw CommandFailure.usage("\(arguments.command): --level must be in (0, 1)") }
+    guard level > 0 && level < 1 else {
+      throw CommandFailure.usage("\(arguments.command): --level must be in (0, 1)")
+    }
     let relative = try arguments.real("--relative-tolerance") ?? defaults.relativeTolerance
     let absolute = try arguments.real("--absolute-tolerance") ?? defaults.absoluteTolerance
     let timing = try arguments.real("--timing-tolerance") ?? defaults.timingRelativeTolerance
@@ -132,7 +150,8 @@ enum ResultsSupport {
       throw CommandFailure.usage("\(arguments.command): tolerances must be >= 0")
     }
     return ComparisonPolicy(
-      significanceLevel: level, minimumSeeds: try arguments.integer("--minimum-seeds", atLeast: 1) ?? defaults.minimumSeeds,
+      significanceLevel: level,
+      minimumSeeds: try arguments.integer("--minimum-seeds", atLeast: 1) ?? defaults.minimumSeeds,
       relativeTolerance: relative, absoluteTolerance: absolute, timingRelativeTolerance: timing,
       higherIsBetter: arguments.values("--higher-is-better"))
   }
@@ -150,7 +169,8 @@ enum ResultsSupport {
 
   /// The option names of the policy.
   static let policyOptions = [
-    "--level", "--relative-tolerance", "--absolute-tolerance", "--timing-tolerance", "--minimum-seeds",
+    "--level", "--relative-tolerance", "--absolute-tolerance", "--timing-tolerance",
+    "--minimum-seeds",
     "--higher-is-better",
   ]
 }

@@ -34,18 +34,21 @@ enum SyntheticResultsCommand: Subcommand {
 
       EXIT CODES: 0 ok, 64 usage error, 65 malformed database.
       """,
-    valueOptions: ["--db", "--suite", "--scenario", "--seeds", "--evaluations", "--delay-ms"], flags: ["--progress"])
+    valueOptions: ["--db", "--suite", "--scenario", "--seeds", "--evaluations", "--delay-ms"],
+    flags: ["--progress"])
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
     try arguments.expectPositionals(0...0, spec.usage)
     let scenarioText = arguments.value("--scenario") ?? "baseline"
     guard let scenario = SyntheticResults.Scenario(rawValue: scenarioText) else {
       let valid = SyntheticResults.Scenario.allCases.map { $0.rawValue }.joined(separator: ", ")
-      throw CommandFailure.usage("\(arguments.command): unknown --scenario '\(scenarioText)' (valid: \(valid))")
+      throw CommandFailure.usage(
+        "\(arguments.command): unknown --scenario '\(scenarioText)' (valid: \(valid))")
     }
     let seeds = try arguments.integer("--seeds", atLeast: 1) ?? 3
     let synthetic = SyntheticResults(
-      suiteName: arguments.value("--suite") ?? "synthetic", scenario: scenario, seeds: Array(0..<seeds),
+      suiteName: arguments.value("--suite") ?? "synthetic", scenario: scenario,
+      seeds: Array(0..<seeds),
       evaluations: try arguments.integer("--evaluations", atLeast: 1) ?? 8, startedAt: .now())
     let delay = try arguments.integer("--delay-ms", atLeast: 0) ?? 0
     let progress = arguments.flag("--progress")
@@ -60,7 +63,9 @@ enum SyntheticResultsCommand: Subcommand {
         if delay > 0 { usleep(useconds_t(delay * 1000)) }
       }
     }
-    Console.error("wrote \(synthetic.cells.count) synthetic runs (\(count) evaluations) of suite '\(synthetic.suiteName)' to \(store.path)")
+    Console.error(
+      "wrote \(synthetic.cells.count) synthetic runs (\(count) evaluations) of suite '\(synthetic.suiteName)' to \(store.path)"
+    )
     return .ok
   }
 }

@@ -8,12 +8,15 @@ struct RecordsTests {
   @Test("JSON: sorted keys, shortest numbers, non-finite as strings, integers kept apart")
   func jsonWriting() throws {
     let value = JSONValue.object([
-      "b": .number(0.1), "a": .integer(3), "c": .array([.number(.infinity), .number(-.infinity), .number(.nan)]),
-      "d": .string("q\"\\\n\u{01}é/"), "e": .object([:]), "f": .array([]), "g": .number(2), "h": .number(1e-5),
+      "b": .number(0.1), "a": .integer(3),
+      "c": .array([.number(.infinity), .number(-.infinity), .number(.nan)]),
+      "d": .string("q\"\\\n\u{01}é/"), "e": .object([:]), "f": .array([]), "g": .number(2),
+      "h": .number(1e-5),
     ])
     #expect(
       value.serialized(pretty: false)
-        == #"{"a":3,"b":0.1,"c":["inf","-inf","nan"],"d":"q\"\\\n\u0001é/","e":{},"f":[],"g":2.0,"h":1e-05}"#)
+        == #"{"a":3,"b":0.1,"c":["inf","-inf","nan"],"d":"q\"\\\n\u0001é/","e":{},"f":[],"g":2.0,"h":1e-05}"#
+    )
     let pretty = value.serialized()
     #expect(pretty.hasSuffix("}\n"))
     #expect(pretty.contains("\n  \"a\": 3,\n"))
@@ -25,7 +28,8 @@ struct RecordsTests {
   @Test("JSON parser rejects malformed input with the file and byte offset, never traps")
   func jsonErrors() {
     let cases = [
-      "", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.", "-", "\"abc", "\"\\x\"", "{\"a\":1,\"a\":2}",
+      "", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.", "-", "\"abc", "\"\\x\"",
+      "{\"a\":1,\"a\":2}",
       "[1] x", "tru", "\"\\ud800\"", "{1:2}", "\u{01}", "1e999",
       String(repeating: "[", count: 1000) + String(repeating: "]", count: 1000),
     ]
@@ -47,13 +51,16 @@ struct RecordsTests {
     // Every prefix of a valid document is an error or a value, never a crash.
     let document = SyntheticResults().suite.specJSON
     for length in 0..<document.utf8.count {
-      _ = try? JSONValue.parse(bytes: Array(document.utf8.prefix(length)), file: "p.json", remedy: "")
+      _ = try? JSONValue.parse(
+        bytes: Array(document.utf8.prefix(length)), file: "p.json", remedy: "")
     }
   }
 
   @Test("strict reader: unknown and missing keys name the file and key path")
   func strictReader() throws {
-    let value = try JSONValue.parse(#"{"metric": "sw2", "nfe": 2, "threshold": 0.5, "direction": "lower", "extra": 1}"#, file: "t.json", remedy: "r")
+    let value = try JSONValue.parse(
+      #"{"metric": "sw2", "nfe": 2, "threshold": 0.5, "direction": "lower", "extra": 1}"#,
+      file: "t.json", remedy: "r")
     #expect(throws: RecordFormatError.self) {
       _ = try QualityTarget(json: value, path: "targets[0]", file: "t.json", remedy: "r")
     }
@@ -64,7 +71,9 @@ struct RecordsTests {
       #expect(error.description.contains("unknown key"))
       #expect(error.description.contains("t.json"))
     }
-    let missing = try JSONValue.parse(#"{"metric": "sw2", "nfe": 2.5, "threshold": 1, "direction": "lower"}"#, file: "t.json", remedy: "r")
+    let missing = try JSONValue.parse(
+      #"{"metric": "sw2", "nfe": 2.5, "threshold": 1, "direction": "lower"}"#, file: "t.json",
+      remedy: "r")
     do {
       _ = try QualityTarget(json: missing, path: "", file: "t.json", remedy: "r")
       Issue.record("expected an error")
@@ -102,7 +111,8 @@ struct RecordsTests {
   @Test("baseline file: byte-identical round trip; unknown keys and bad values are errors")
   func baselineRoundTrip() throws {
     let results = SyntheticResults(scenario: .diverged).results()
-    let baseline = BaselineBuilder.make(name: "smoke", created: Timestamp(secondsSinceEpoch: 1_795_000_000), results: results)
+    let baseline = BaselineBuilder.make(
+      name: "smoke", created: Timestamp(secondsSinceEpoch: 1_795_000_000), results: results)
     let text = baseline.fileText
     let read = try BaselineRecord(fileText: text, file: "Baselines/smoke.json")
     #expect(read.fileText == text)
@@ -120,11 +130,18 @@ struct RecordsTests {
       #expect(error.keyPath?.hasSuffix("finalStpe") == true)
       #expect(error.description.contains("precond-bench baseline export smoke"))
     }
-    let badStatus = text.replacingOccurrences(of: "\"status\": \"completed\"", with: "\"status\": \"done\"")
-    #expect(throws: RecordFormatError.self) { _ = try BaselineRecord(fileText: badStatus, file: "b.json") }
-    #expect(throws: RecordFormatError.self) { _ = try BaselineRecord(fileText: "[]", file: "b.json") }
+    let badStatus = text.replacingOccurrences(
+      of: "\"status\": \"completed\"", with: "\"status\": \"done\"")
     #expect(throws: RecordFormatError.self) {
-      _ = try BaselineRecord(fileText: text.replacingOccurrences(of: "\"format\": 1", with: "\"format\": 9"), file: "b.json")
+      _ = try BaselineRecord(fileText: badStatus, file: "b.json")
+    }
+    #expect(throws: RecordFormatError.self) {
+      _ = try BaselineRecord(fileText: "[]", file: "b.json")
+    }
+    #expect(throws: RecordFormatError.self) {
+      _ = try BaselineRecord(
+        fileText: text.replacingOccurrences(of: "\"format\": 1", with: "\"format\": 9"),
+        file: "b.json")
     }
   }
 
@@ -134,11 +151,15 @@ struct RecordsTests {
     let sink = InMemoryResultSink()
     let cell = synthetic.cells[0]
     #expect(throws: ResultSinkError.self) {
-      _ = try sink.beginRun(RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
+      _ = try sink.beginRun(
+        RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
     }
     try sink.registerSuite(synthetic.suite)
-    let run = try sink.beginRun(RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
-    for index in 0..<3 { try sink.recordEvaluation(synthetic.evaluation(of: cell, index: index), run: run) }
+    let run = try sink.beginRun(
+      RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
+    for index in 0..<3 {
+      try sink.recordEvaluation(synthetic.evaluation(of: cell, index: index), run: run)
+    }
     #expect(throws: ResultSinkError.self) {
       try sink.recordEvaluation(synthetic.evaluation(of: cell, index: 1), run: run)
     }

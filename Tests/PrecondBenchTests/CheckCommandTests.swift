@@ -17,13 +17,17 @@ struct CheckCommandTests {
   @Test(
     "exit codes: 0 unchanged, 2 regression, 3 diverged, 4 improvement only, 6 spec-hash mismatch",
     arguments: [
-      ("baseline", Int32(0)), ("regression", 2), ("diverged", 3), ("improvement", 4), ("spec-change", 6),
+      ("baseline", Int32(0)), ("regression", 2), ("diverged", 3), ("improvement", 4),
+      ("spec-change", 6),
       ("slower", 0),
     ])
   func exitCodes(scenario: String, expected: Int32) throws {
     try Self.withBaseline { workspace in
       // A fresh candidate database for each scenario, the baseline read from a file.
-      let export = try workspace.run(["baseline", "export", "base", "--db", workspace.database, "--out", workspace.path("base.json")])
+      let export = try workspace.run([
+        "baseline", "export", "base", "--db", workspace.database, "--out",
+        workspace.path("base.json"),
+      ])
       #expect(export.exitCode == 0)
       let candidate = workspace.path("candidate.sqlite")
       try workspace.synthesize(["--scenario", scenario], database: candidate)
@@ -42,8 +46,12 @@ struct CheckCommandTests {
     try Self.withBaseline { workspace in
       let missing = try workspace.run(["check", "--baseline", "nope", "--db", workspace.database])
       #expect(missing.exitCode == 5)
-      #expect(missing.stderr.contains("no baseline 'nope'") && missing.stderr.contains("Baselines/nope.json"))
-      let missingFile = try workspace.run(["check", "--baseline", workspace.path("nope.json"), "--db", workspace.database])
+      #expect(
+        missing.stderr.contains("no baseline 'nope'")
+          && missing.stderr.contains("Baselines/nope.json"))
+      let missingFile = try workspace.run([
+        "check", "--baseline", workspace.path("nope.json"), "--db", workspace.database,
+      ])
       #expect(missingFile.exitCode == 5)
       // Baselines/NAME.json beside the working directory is found by name.
       let export = try workspace.run(["baseline", "export", "base", "--db", workspace.database])
@@ -64,23 +72,36 @@ struct CheckCommandTests {
     }
   }
 
-  @Test("compare prints every verdict as Markdown or JSON, exits 0, and records the comparison for the report")
+  @Test(
+    "compare prints every verdict as Markdown or JSON, exits 0, and records the comparison for the report"
+  )
   func compare() throws {
     try Self.withBaseline { workspace in
       try workspace.synthesize(["--scenario", "regression"])
-      let markdown = try workspace.run(["compare", "--baseline", "base", "--db", workspace.database])
+      let markdown = try workspace.run([
+        "compare", "--baseline", "base", "--db", workspace.database,
+      ])
       #expect(markdown.exitCode == 0, "\(markdown.stderr)")
       #expect(markdown.stdout.contains("**Status: regression**"))
-      let json = try workspace.run(["compare", "--baseline", "base", "--db", workspace.database, "--format", "json", "--no-record"])
+      let json = try workspace.run([
+        "compare", "--baseline", "base", "--db", workspace.database, "--format", "json",
+        "--no-record",
+      ])
       #expect(json.exitCode == 0)
       let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
       #expect(object?["status"] as? String == "regression")
       #expect((object?["verdicts"] as? [Any])?.count == 27)
-      let report = try workspace.run(["report", "--db", workspace.database, "--out", "-", "--resamples", "100"])
+      let report = try workspace.run([
+        "report", "--db", workspace.database, "--out", "-", "--resamples", "100",
+      ])
       #expect(report.stdout.contains("**Status: regression**"))
-      let badFormat = try workspace.run(["compare", "--baseline", "base", "--db", workspace.database, "--format", "xml"])
+      let badFormat = try workspace.run([
+        "compare", "--baseline", "base", "--db", workspace.database, "--format", "xml",
+      ])
       #expect(badFormat.exitCode == 64)
-      let badLevel = try workspace.run(["compare", "--baseline", "base", "--db", workspace.database, "--level", "2"])
+      let badLevel = try workspace.run([
+        "compare", "--baseline", "base", "--db", workspace.database, "--level", "2",
+      ])
       #expect(badLevel.exitCode == 64)
     }
   }

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("precond-bench export")
 struct ExportCommandTests {
-  @Test("--without-timings: two databases of the same inputs export identically; timings differ otherwise")
+  @Test(
+    "--without-timings: two databases of the same inputs export identically; timings differ otherwise"
+  )
   func determinism() throws {
     try withWorkspace { workspace in
       let first = workspace.path("a.sqlite")
@@ -33,12 +35,18 @@ struct ExportCommandTests {
   func csv() throws {
     try withWorkspace { workspace in
       try workspace.synthesize(["--seeds", "1", "--evaluations", "2"])
-      let result = try workspace.run(["export", "synthetic", "--db", workspace.database, "--format", "csv", "--without-timings"])
+      let result = try workspace.run([
+        "export", "synthetic", "--db", workspace.database, "--format", "csv", "--without-timings",
+      ])
       #expect(result.exitCode == 0)
       let lines = result.stdout.split(separator: "\n")
-      #expect(lines.first == "suite,dataset,teacher,method,preconditioning,seed,spec_hash,status,step,samples_seen,loss,metric,nfe,value")
+      #expect(
+        lines.first
+          == "suite,dataset,teacher,method,preconditioning,seed,spec_hash,status,step,samples_seen,loss,metric,nfe,value"
+      )
       #expect(lines.count == 1 + 3 * 2 * 3)
-      #expect(try workspace.run(["export", "--db", workspace.database, "--format", "xml"]).exitCode == 64)
+      #expect(
+        try workspace.run(["export", "--db", workspace.database, "--format", "xml"]).exitCode == 64)
     }
   }
 }

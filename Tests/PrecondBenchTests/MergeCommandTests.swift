@@ -18,7 +18,9 @@ struct MergeCommandTests {
       let again = try workspace.run(["merge", first, second, "--into", merged])
       #expect(again.stdout.contains("shard-2.sqlite: 0 run(s) added, 9 already present"))
       let one = try workspace.run(["export", "one", "--db", merged, "--without-timings"])
-      #expect(one.stdout == (try workspace.run(["export", "one", "--db", first, "--without-timings"])).stdout)
+      #expect(
+        one.stdout
+          == (try workspace.run(["export", "one", "--db", first, "--without-timings"])).stdout)
       #expect(try workspace.run(["merge", "--into", merged]).exitCode == 64)
       #expect(try workspace.run(["merge", merged, "--into", merged]).exitCode == 64)
       let missing = try workspace.run(["merge", workspace.path("nope.sqlite"), "--into", merged])

@@ -4,20 +4,27 @@ import Testing
 
 @Suite("precond-bench report")
 struct ReportCommandTests {
-  @Test("writes Reports/SUITE.md and its figures; rendering again gives the same bytes; '-' prints Markdown")
+  @Test(
+    "writes Reports/SUITE.md and its figures; rendering again gives the same bytes; '-' prints Markdown"
+  )
   func writesReport() throws {
     try withWorkspace { workspace in
       try workspace.synthesize(["--scenario", "diverged"])
       let first = try workspace.run(["report", "--db", workspace.database, "--resamples", "300"])
       #expect(first.exitCode == 0, "\(first.stderr)")
-      let names = try FileManager.default.contentsOfDirectory(atPath: workspace.path("Reports")).sorted()
+      let names = try FileManager.default.contentsOfDirectory(atPath: workspace.path("Reports"))
+        .sorted()
       #expect(names.contains("synthetic.md"))
       #expect(names.filter { $0.hasSuffix(".svg") }.count == 6)
       let contents = names.map { workspace.read("Reports/\($0)") }
-      let again = try workspace.run(["report", "synthetic", "--db", workspace.database, "--resamples", "300"])
+      let again = try workspace.run([
+        "report", "synthetic", "--db", workspace.database, "--resamples", "300",
+      ])
       #expect(again.exitCode == 0)
       #expect(names.map { workspace.read("Reports/\($0)") } == contents)
-      let stdout = try workspace.run(["report", "--db", workspace.database, "--resamples", "300", "--out", "-"])
+      let stdout = try workspace.run([
+        "report", "--db", workspace.database, "--resamples", "300", "--out", "-",
+      ])
       #expect(stdout.exitCode == 0)
       #expect(stdout.stdout.hasPrefix("# PrecondBench report: `synthetic`"))
       #expect(!stdout.stdout.contains(".svg)"))
@@ -26,7 +33,9 @@ struct ReportCommandTests {
         ["report", "--out", workspace.path("elsewhere"), "--resamples", "300"],
         environment: ["PRECOND_BENCH_DB": workspace.database])
       #expect(environment.exitCode == 0)
-      #expect(workspace.read("elsewhere/synthetic.md") == contents[names.firstIndex(of: "synthetic.md") ?? 0])
+      #expect(
+        workspace.read("elsewhere/synthetic.md")
+          == contents[names.firstIndex(of: "synthetic.md") ?? 0])
     }
   }
 

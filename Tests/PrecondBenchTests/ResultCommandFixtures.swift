@@ -19,9 +19,14 @@ struct ResultsWorkspace {
   }
 
   /// Writes a synthetic suite into `database` (expects success).
-  func synthesize(_ extra: [String] = [], database: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  func synthesize(
+    _ extra: [String] = [], database: String? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
     let result = try run(["synthetic-results", "--db", database ?? self.database] + extra)
-    #expect(result.exitCode == 0, "synthetic-results failed: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(
+      result.exitCode == 0, "synthetic-results failed: \(result.stderr)",
+      sourceLocation: sourceLocation)
   }
 
   func read(_ name: String) -> String? {

@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
-  import FoundationXML
-#endif
 import Harness
 import Report
 import TestSupport
 import Testing
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
 
 /// Collects element names and checks that an SVG parses as XML.
 final class SVGChecker: NSObject, XMLParserDelegate {
@@ -15,7 +16,8 @@ final class SVGChecker: NSObject, XMLParserDelegate {
   private var inText = false
 
   func parser(
-    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+    qualifiedName: String?,
     attributes: [String: String] = [:]
   ) {
     if root == nil { root = elementName }
@@ -26,7 +28,10 @@ final class SVGChecker: NSObject, XMLParserDelegate {
     }
   }
 
-  func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+  func parser(
+    _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
+    qualifiedName: String?
+  ) {
     if elementName == "text" { inText = false }
   }
 
@@ -51,19 +56,25 @@ struct ReportRendererTests {
   func deterministic() {
     let results = SyntheticResults(scenario: .diverged).results()
     let first = ReportRenderer.render(results, options: options)
-    let second = ReportRenderer.render(SyntheticResults(scenario: .diverged).results(), options: options)
+    let second = ReportRenderer.render(
+      SyntheticResults(scenario: .diverged).results(), options: options)
     #expect(first == second)
     #expect(first.first?.name == "synthetic.md")
     #expect(first.count > 1)
   }
 
-  @Test("every figure is well-formed SVG with axes, ticks, units and a legend, and is linked from the Markdown")
+  @Test(
+    "every figure is well-formed SVG with axes, ticks, units and a legend, and is linked from the Markdown"
+  )
   func figures() throws {
     let files = ReportRenderer.render(SyntheticResults().results(), options: options)
     let markdown = try #require(files.first).contents
     for file in files.dropFirst() {
       #expect(file.name.hasSuffix(".svg"))
-      #expect(file.name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") })
+      #expect(
+        file.name.allSatisfy {
+          $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".")
+        })
       let (ok, checker) = SVGChecker.check(file.contents)
       #expect(ok, "\(file.name) is not well-formed XML")
       #expect(checker.root == "svg")
@@ -72,29 +83,36 @@ struct ReportRendererTests {
       #expect(checker.texts.contains { $0.contains("ctm") }, "\(file.name): legend")
       #expect(markdown.contains("](\(file.name))"), "\(file.name) is not linked")
     }
-    let quality = try #require(files.first { $0.name.contains("quality") && $0.name.hasSuffix("fd-pixels-nfe2.svg") })
+    let quality = try #require(
+      files.first { $0.name.contains("quality") && $0.name.hasSuffix("fd-pixels-nfe2.svg") })
     let (_, checker) = SVGChecker.check(quality.contents)
     #expect(checker.elements["polygon"] ?? 0 >= 3, "seed bands")
     #expect(checker.texts.contains("training step"))
     #expect(checker.texts.contains { $0.contains("target <= 0.6") })
     #expect(checker.texts.contains { $0.contains("not FID") })
     let coefficients = try #require(files.first { $0.name.contains("coefficient-b") })
-    #expect(SVGChecker.check(coefficients.contents).checker.texts.contains { $0.contains("flagged") })
+    #expect(
+      SVGChecker.check(coefficients.contents).checker.texts.contains { $0.contains("flagged") })
   }
 
   @Test("the Markdown states what the metrics are not, and shows every section")
   func sections() throws {
-    let markdown = try #require(ReportRenderer.render(SyntheticResults(scenario: .diverged).results(), options: options).first)
-      .contents
+    let markdown = try #require(
+      ReportRenderer.render(SyntheticResults(scenario: .diverged).results(), options: options).first
+    )
+    .contents
     for heading in [
-      "# PrecondBench report: `synthetic`", "## Environment", "## Read this first", "## Speed-up to quality targets",
+      "# PrecondBench report: `synthetic`", "## Environment", "## Read this first",
+      "## Speed-up to quality targets",
       "## Final quality", "## Consistency gap", "## Coefficients", "## Baseline comparison",
       "## Runs that did not complete",
     ] {
       #expect(markdown.contains(heading), "missing \(heading)")
     }
     #expect(markdown.contains("**Not FID.**"))
-    #expect(markdown.contains("Inception weights cannot be shipped") || markdown.contains("weights cannot be shipped"))
+    #expect(
+      markdown.contains("Inception weights cannot be shipped")
+        || markdown.contains("weights cannot be shipped"))
     #expect(markdown.contains("**MSE, not LPIPS.**"))
     #expect(markdown.contains("**Analytic-Precond is a reconstruction.**"))
     #expect(markdown.contains("**Synthetic results.**"))
@@ -104,18 +122,26 @@ struct ReportRendererTests {
     #expect(markdown.contains("diverged"))
     // Without Analytic-Precond runs there is no reconstruction note.
     let plain = try #require(
-      ReportRenderer.render(SyntheticResults(preconditionings: ["edm", "ctm"]).results(), options: options).first
+      ReportRenderer.render(
+        SyntheticResults(preconditionings: ["edm", "ctm"]).results(), options: options
+      ).first
     ).contents
     #expect(!plain.contains("Analytic-Precond is a reconstruction"))
   }
 
-  @Test("speed-ups: about 2 for analytic over ctm; a preconditioning slower than the reference is reported as such")
+  @Test(
+    "speed-ups: about 2 for analytic over ctm; a preconditioning slower than the reference is reported as such"
+  )
   func speedUps() throws {
-    let markdown = try #require(ReportRenderer.render(SyntheticResults().results(), options: options).first).contents
+    let markdown = try #require(
+      ReportRenderer.render(SyntheticResults().results(), options: options).first
+    ).contents
     #expect(markdown.contains("| `analytic` | 3/3 | 150 [150, 150] | 1.667 [1.667, 1.667] |"))
     // With analytic as the reference, ctm loses, and the report says so.
     let losing = try #require(
-      ReportRenderer.render(SyntheticResults(preconditionings: ["analytic", "ctm"]).results(), options: options).first
+      ReportRenderer.render(
+        SyntheticResults(preconditionings: ["analytic", "ctm"]).results(), options: options
+      ).first
     ).contents
     #expect(losing.contains("| `ctm` | 3/3 | 250 [250, 250] | 0.6 [0.6, 0.6] |"))
     #expect(losing.contains("Slower than the reference in steps (speed-up below 1): `ctm`"))
@@ -124,20 +150,27 @@ struct ReportRendererTests {
   @Test("the comparison section and the verdict Markdown")
   func comparison() throws {
     let created = Timestamp(secondsSinceEpoch: 1_795_000_000)
-    let baseline = BaselineBuilder.make(name: "smoke", created: created, results: SyntheticResults().results())
+    let baseline = BaselineBuilder.make(
+      name: "smoke", created: created, results: SyntheticResults().results())
     let candidate = SyntheticResults(scenario: .regression).results()
     let comparison = Comparison.compare(candidate: candidate, baseline: baseline, created: created)
     let text = ComparisonMarkdown.render(comparison)
     #expect(text.contains("**Status: regression**"))
     #expect(text.contains("| **regression** |"))
     // Regressions come first in the verdict table.
-    let rows = text.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| Outcome") && !$0.hasPrefix("| ---") }
+    let rows = text.split(separator: "\n").filter {
+      $0.hasPrefix("| ") && !$0.hasPrefix("| Outcome") && !$0.hasPrefix("| ---")
+    }
     #expect(rows.first?.hasPrefix("| **regression**") == true)
-    let report = try #require(ReportRenderer.render(candidate, comparison: comparison, options: options).first).contents
+    let report = try #require(
+      ReportRenderer.render(candidate, comparison: comparison, options: options).first
+    ).contents
     #expect(report.contains("**Status: regression**"))
     let changed = Comparison.compare(
-      candidate: SyntheticResults(scenario: .specChange).results(), baseline: baseline, created: created)
-    #expect(ComparisonMarkdown.render(changed).contains("### Not comparable: configuration changed"))
+      candidate: SyntheticResults(scenario: .specChange).results(), baseline: baseline,
+      created: created)
+    #expect(
+      ComparisonMarkdown.render(changed).contains("### Not comparable: configuration changed"))
   }
 
   @Test("a suite with no runs renders without figures")

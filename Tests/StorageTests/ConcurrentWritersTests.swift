@@ -48,7 +48,9 @@ struct ConcurrentWritersTests {
     try withTemporaryDatabase { temporary in
       // Create the database first, so both writers open an existing WAL database.
       _ = try ResultStore(path: temporary.path, create: true)
-      let arguments = ["synthetic-results", "--db", temporary.path, "--delay-ms", "2", "--seeds", "2"]
+      let arguments = [
+        "synthetic-results", "--db", temporary.path, "--delay-ms", "2", "--seeds", "2",
+      ]
       let first = try RunningCommand(arguments)
       let second = try RunningCommand(arguments + ["--scenario", "improvement"])
       #expect(first.finish() == 0)
@@ -58,19 +60,27 @@ struct ConcurrentWritersTests {
       let results = try #require(try store.results(suite: "synthetic"))
       #expect(results.runs.count == 12)
       #expect(results.runs.allSatisfy { $0.run.status == .completed })
-      #expect(results.runs.allSatisfy { $0.evaluations.count == 8 && $0.evaluations.allSatisfy { $0.metrics.count == 3 } })
+      #expect(
+        results.runs.allSatisfy {
+          $0.evaluations.count == 8 && $0.evaluations.allSatisfy { $0.metrics.count == 3 }
+        })
       // Both writers' numbers are there, each run intact.
-      let expected = SyntheticResults(seeds: [0, 1]).results().runs + SyntheticResults(scenario: .improvement, seeds: [0, 1]).results().runs
+      let expected =
+        SyntheticResults(seeds: [0, 1]).results().runs
+        + SyntheticResults(scenario: .improvement, seeds: [0, 1]).results().runs
       let stored = Set(results.runs.map { RunContent($0).evaluations })
       #expect(stored == Set(expected.map { RunContent($0).evaluations }))
     }
   }
 
-  @Test("SIGKILL while writing: integrity ok, recorded evaluations complete, the run marked interrupted")
+  @Test(
+    "SIGKILL while writing: integrity ok, recorded evaluations complete, the run marked interrupted"
+  )
   func killed() throws {
     try withTemporaryDatabase { temporary in
       let writer = try RunningCommand([
-        "synthetic-results", "--db", temporary.path, "--evaluations", "400", "--delay-ms", "5", "--progress",
+        "synthetic-results", "--db", temporary.path, "--evaluations", "400", "--delay-ms", "5",
+        "--progress",
       ])
       #expect(writer.waitForLines(12))
       kill(writer.process.processIdentifier, SIGKILL)

@@ -37,7 +37,8 @@ struct DatabaseFileTests {
       #expect(results.runs.count == 1)
       #expect(results.runs[0].run.processID == 0 && results.runs[0].run.host == "")
       #expect(results.runs[0].evaluations[0].loss.isNaN)
-      #expect(results.runs[0].evaluations[0].metrics == [MetricValue(name: "sw2", nfe: 2, value: 0.25)])
+      #expect(
+        results.runs[0].evaluations[0].metrics == [MetricValue(name: "sw2", nfe: 2, value: 0.25)])
       #expect(try store.baselineSummaries().isEmpty)  // version-2 tables exist
       #expect(try store.integrityCheck() == ["ok"])
     }
@@ -51,7 +52,10 @@ struct DatabaseFileTests {
         try Schema.migrate(database)
         try database.setUserVersion(Schema.latestVersion + 1)
       }
-      #expect(throws: StorageError.schemaTooNew(path: temporary.path, version: Schema.latestVersion + 1, supported: Schema.latestVersion)) {
+      #expect(
+        throws: StorageError.schemaTooNew(
+          path: temporary.path, version: Schema.latestVersion + 1, supported: Schema.latestVersion)
+      ) {
         _ = try ResultStore(path: temporary.path)
       }
     }
@@ -60,7 +64,9 @@ struct DatabaseFileTests {
   @Test("a missing file is not created unless asked")
   func missing() throws {
     try withTemporaryDatabase { temporary in
-      #expect(throws: StorageError.notFound(path: temporary.path)) { _ = try ResultStore(path: temporary.path) }
+      #expect(throws: StorageError.notFound(path: temporary.path)) {
+        _ = try ResultStore(path: temporary.path)
+      }
       #expect(!FileManager.default.fileExists(atPath: temporary.path))
       let nested = temporary.file("a/b/results.sqlite")
       _ = try ResultStore(path: nested, create: true)
@@ -68,11 +74,13 @@ struct DatabaseFileTests {
     }
   }
 
-  @Test("a file that is not SQLite, or a damaged database, is a corrupt error and is left untouched")
+  @Test(
+    "a file that is not SQLite, or a damaged database, is a corrupt error and is left untouched")
   func corrupt() throws {
     try withTemporaryDatabase { temporary in
       let text = temporary.file("notes.sqlite")
-      try Data("these are not the results you are looking for\n".utf8).write(to: URL(fileURLWithPath: text))
+      try Data("these are not the results you are looking for\n".utf8).write(
+        to: URL(fileURLWithPath: text))
       let before = fileBytes(text)
       do {
         _ = try ResultStore(path: text)
@@ -96,7 +104,9 @@ struct DatabaseFileTests {
       }
       var bytes = try #require(fileBytes(damaged))
       #expect(bytes.count > 8192)
-      for index in 100..<bytes.count where index % 7 != 0 { bytes[index] = UInt8(truncatingIfNeeded: index &* 31) }
+      for index in 100..<bytes.count where index % 7 != 0 {
+        bytes[index] = UInt8(truncatingIfNeeded: index &* 31)
+      }
       try bytes.write(to: URL(fileURLWithPath: damaged))
       #expect(throws: StorageError.self) { _ = try ResultStore(path: damaged) }
       #expect(fileBytes(damaged) == bytes)

@@ -17,8 +17,14 @@ struct ResultStoreTests {
       let loaded = try #require(try store.results(suite: synthetic.suiteName))
       #expect(loaded.suite == expected.suite)
       #expect(loaded.runs.map { RunContent($0) } == expected.runs.map { RunContent($0) })
-      #expect(loaded.runs.allSatisfy { $0.run.machine == synthetic.machine && $0.run.commit == synthetic.commit })
-      #expect(loaded.runs.contains { $0.run.status == .diverged && $0.evaluations.last?.loss.isNaN == true })
+      #expect(
+        loaded.runs.allSatisfy {
+          $0.run.machine == synthetic.machine && $0.run.commit == synthetic.commit
+        })
+      #expect(
+        loaded.runs.contains {
+          $0.run.status == .diverged && $0.evaluations.last?.loss.isNaN == true
+        })
       #expect(try store.suiteNames() == [synthetic.suiteName])
       #expect(try store.integrityCheck() == ["ok"])
       #expect(try store.schemaVersion() == Schema.latestVersion)
@@ -32,11 +38,13 @@ struct ResultStoreTests {
       let store = try ResultStore(path: temporary.path, create: true)
       let cell = synthetic.cells[0]
       #expect(throws: ResultSinkError.self) {
-        _ = try store.beginRun(RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
+        _ = try store.beginRun(
+          RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
       }
       try store.registerSuite(synthetic.suite)
       try store.registerSuite(synthetic.suite)  // idempotent
-      let run = try store.beginRun(RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
+      let run = try store.beginRun(
+        RunStart(cell: cell, machine: synthetic.machine, commit: synthetic.commit))
       try store.recordEvaluation(synthetic.evaluation(of: cell, index: 0), run: run)
       #expect(throws: ResultSinkError.self) {
         try store.recordEvaluation(synthetic.evaluation(of: cell, index: 0), run: run)
@@ -66,7 +74,8 @@ struct ResultStoreTests {
     }
   }
 
-  @Test("a running run whose process is gone is marked interrupted on the next open; a live one is not")
+  @Test(
+    "a running run whose process is gone is marked interrupted on the next open; a live one is not")
   func recovery() throws {
     try withTemporaryDatabase { temporary in
       let synthetic = SyntheticResults(preconditionings: ["ctm"], seeds: [0, 1], evaluations: 2)
@@ -81,10 +90,15 @@ struct ResultStoreTests {
         let store = try ResultStore(path: temporary.path, create: true)
         try store.registerSuite(synthetic.suite)
         let dead = try store.beginRun(
-          RunStart(cell: synthetic.cells[0], machine: synthetic.machine, commit: synthetic.commit, processID: deadPID, host: host))
-        try store.recordEvaluation(synthetic.evaluation(of: synthetic.cells[0], index: 0), run: dead)
+          RunStart(
+            cell: synthetic.cells[0], machine: synthetic.machine, commit: synthetic.commit,
+            processID: deadPID, host: host))
+        try store.recordEvaluation(
+          synthetic.evaluation(of: synthetic.cells[0], index: 0), run: dead)
         _ = try store.beginRun(
-          RunStart(cell: synthetic.cells[1], machine: synthetic.machine, commit: synthetic.commit, processID: getpid(), host: host))
+          RunStart(
+            cell: synthetic.cells[1], machine: synthetic.machine, commit: synthetic.commit,
+            processID: getpid(), host: host))
         #expect(store.recoveredRuns.isEmpty)
       }
       let reopened = try ResultStore(path: temporary.path)
@@ -104,14 +118,16 @@ struct ResultStoreTests {
       let synthetic = SyntheticResults()
       try synthetic.write(to: store)
       let results = try #require(try store.results(suite: synthetic.suiteName))
-      let baseline = BaselineBuilder.make(name: "smoke", created: Timestamp(secondsSinceEpoch: 1), results: results)
+      let baseline = BaselineBuilder.make(
+        name: "smoke", created: Timestamp(secondsSinceEpoch: 1), results: results)
       #expect(try store.saveBaseline(baseline, replacing: false) == false)
       #expect(throws: ResultSinkError.self) { try store.saveBaseline(baseline, replacing: false) }
       #expect(try store.saveBaseline(baseline, replacing: true) == true)
       let loaded = try #require(try store.baseline(named: "smoke"))
       #expect(loaded.fileText == baseline.fileText)
       #expect(try store.baselineSummaries().map { $0.name } == ["smoke"])
-      let comparison = Comparison.compare(candidate: results, baseline: loaded, created: Timestamp(secondsSinceEpoch: 2))
+      let comparison = Comparison.compare(
+        candidate: results, baseline: loaded, created: Timestamp(secondsSinceEpoch: 2))
       try store.recordComparison(comparison)
       #expect(try store.latestComparison(suite: synthetic.suiteName) == comparison)
       #expect(try store.deleteBaseline(named: "smoke"))
@@ -129,7 +145,8 @@ struct ResultStoreTests {
       let shard2 = try ResultStore(path: second, create: true)
       try SyntheticResults(seeds: [2]).write(to: shard2)
       let baseline = BaselineBuilder.make(
-        name: "b", created: Timestamp(secondsSinceEpoch: 1), results: try #require(try shard2.results(suite: "synthetic")))
+        name: "b", created: Timestamp(secondsSinceEpoch: 1),
+        results: try #require(try shard2.results(suite: "synthetic")))
       try shard2.saveBaseline(baseline, replacing: false)
 
       let target = try ResultStore(path: temporary.path, create: true)

@@ -20,7 +20,9 @@ public enum Comparison {
   }
 
   static func entries(_ baseline: BaselineRecord) -> [Entry] {
-    baseline.cells.flatMap { cell in cell.seeds.map { Entry(arm: cell.arm, specHash: cell.specHash, seed: $0) } }
+    baseline.cells.flatMap { cell in
+      cell.seeds.map { Entry(arm: cell.arm, specHash: cell.specHash, seed: $0) }
+    }
   }
 
   struct SeedKey: Hashable {
@@ -35,7 +37,8 @@ public enum Comparison {
 
   /// Compares `candidate`'s selected runs with `baseline`.
   public static func compare(
-    candidate: SuiteResults, baseline: BaselineRecord, policy: ComparisonPolicy = ComparisonPolicy(),
+    candidate: SuiteResults, baseline: BaselineRecord,
+    policy: ComparisonPolicy = ComparisonPolicy(),
     created: Timestamp
   ) -> ComparisonRecord {
     let runs = candidate.selectedRuns()
@@ -43,9 +46,11 @@ public enum Comparison {
       name: "candidate", created: created, results: candidate, targets: baseline.targets)
     let baselineEntries = entries(baseline)
     let byHash = Dictionary(
-      baselineEntries.map { (SeedKey(specHash: $0.specHash, seed: $0.seed.seed), $0) }, uniquingKeysWith: { a, _ in a })
+      baselineEntries.map { (SeedKey(specHash: $0.specHash, seed: $0.seed.seed), $0) },
+      uniquingKeysWith: { a, _ in a })
     let byArmSeed = Dictionary(
-      baselineEntries.map { (ArmSeedKey(arm: $0.arm, seed: $0.seed.seed), $0) }, uniquingKeysWith: { a, _ in a })
+      baselineEntries.map { (ArmSeedKey(arm: $0.arm, seed: $0.seed.seed), $0) },
+      uniquingKeysWith: { a, _ in a })
     var paired: [Arm: [(candidate: Entry, baseline: Entry)]] = [:]
     var unpaired: [Arm: [Entry]] = [:]
     var mismatches: [SpecMismatch] = []
@@ -56,12 +61,17 @@ public enum Comparison {
       candidateArmSeeds.insert(ArmSeedKey(arm: entry.arm, seed: entry.seed.seed))
       let match = byHash[SeedKey(specHash: entry.specHash, seed: entry.seed.seed)]
       if entry.seed.status != .completed {
-        let message = runs.first { $0.run.cell.arm == entry.arm && $0.run.cell.seed == entry.seed.seed }?.run.statusMessage
+        let message = runs.first {
+          $0.run.cell.arm == entry.arm && $0.run.cell.seed == entry.seed.seed
+        }?.run.statusMessage
         failures.append(
           RunFailureNote(
-            arm: entry.arm, seed: entry.seed.seed, status: entry.seed.status, step: entry.seed.statusStep,
+            arm: entry.arm, seed: entry.seed.seed, status: entry.seed.status,
+            step: entry.seed.statusStep,
             message: message,
-            matchesBaseline: match.map { $0.seed.status == entry.seed.status && $0.seed.statusStep == entry.seed.statusStep }
+            matchesBaseline: match.map {
+              $0.seed.status == entry.seed.status && $0.seed.statusStep == entry.seed.statusStep
+            }
               ?? false))
       }
       if let match {
@@ -69,7 +79,8 @@ public enum Comparison {
       } else if let other = byArmSeed[ArmSeedKey(arm: entry.arm, seed: entry.seed.seed)] {
         mismatches.append(
           SpecMismatch(
-            arm: entry.arm, seed: entry.seed.seed, baselineSpecHash: other.specHash, candidateSpecHash: entry.specHash))
+            arm: entry.arm, seed: entry.seed.seed, baselineSpecHash: other.specHash,
+            candidateSpecHash: entry.specHash))
       } else {
         unpaired[entry.arm, default: []].append(entry)
       }
@@ -78,13 +89,17 @@ public enum Comparison {
     for arm in Set(paired.keys).union(unpaired.keys).sorted() {
       if let pairs = paired[arm], !pairs.isEmpty {
         verdicts += judgeArm(
-          arm, candidate: pairs.map { $0.candidate }, baseline: pairs.map { $0.baseline }, policy: policy)
+          arm, candidate: pairs.map { $0.candidate }, baseline: pairs.map { $0.baseline },
+          policy: policy)
       } else {
         verdicts += judgeArm(arm, candidate: unpaired[arm] ?? [], baseline: nil, policy: policy)
       }
     }
     let missing = Array(
-      Set(baselineEntries.filter { !candidateArmSeeds.contains(ArmSeedKey(arm: $0.arm, seed: $0.seed.seed)) }.map { $0.arm })
+      Set(
+        baselineEntries.filter {
+          !candidateArmSeeds.contains(ArmSeedKey(arm: $0.arm, seed: $0.seed.seed))
+        }.map { $0.arm })
     ).sorted()
 
     let status: ComparisonStatus
@@ -104,13 +119,16 @@ public enum Comparison {
       baseline: baseline.name, suite: candidate.suite.name, created: created,
       candidateCommit: candidateRecord.sourceCommit, policy: policy, verdicts: verdicts,
       failures: failures.sorted { ($0.arm, $0.seed) < ($1.arm, $1.seed) },
-      mismatches: mismatches.sorted { ($0.arm, $0.seed) < ($1.arm, $1.seed) }, missingInCandidate: missing,
+      mismatches: mismatches.sorted { ($0.arm, $0.seed) < ($1.arm, $1.seed) },
+      missingInCandidate: missing,
       status: status)
   }
 
   /// The verdicts of one arm: its candidate seeds against the paired baseline seeds (`nil`: no
   /// baseline, every verdict `unknown`).
-  static func judgeArm(_ arm: Arm, candidate: [Entry], baseline: [Entry]?, policy: ComparisonPolicy) -> [Verdict] {
+  static func judgeArm(_ arm: Arm, candidate: [Entry], baseline: [Entry]?, policy: ComparisonPolicy)
+    -> [Verdict]
+  {
     var quantities: Set<ComparedQuantity> = [.finalLoss, .trainingWallSeconds]
     for entry in candidate + (baseline ?? []) {
       for metric in entry.seed.metrics { quantities.insert(.finalMetric(metric.key)) }
@@ -130,13 +148,16 @@ public enum Comparison {
       case .finalLoss, .trainingWallSeconds, .stepsToTarget, .wallSecondsToTarget:
         direction = .lowerIsBetter
       }
-      let candidateValues = values(of: quantity, in: candidate.map { $0.seed }, direction: direction)
+      let candidateValues = values(
+        of: quantity, in: candidate.map { $0.seed }, direction: direction)
       let relative = quantity.isTiming ? policy.timingRelativeTolerance : policy.relativeTolerance
       let absolute = quantity.isTiming ? 0 : policy.absoluteTolerance
       guard let baseline else {
         return Verdict(
-          arm: arm, specHashes: hashes, quantity: quantity, direction: direction, baselineMedian: nil,
-          candidateMedian: median(candidateValues), baselineSeeds: 0, candidateSeeds: candidateValues.count,
+          arm: arm, specHashes: hashes, quantity: quantity, direction: direction,
+          baselineMedian: nil,
+          candidateMedian: median(candidateValues), baselineSeeds: 0,
+          candidateSeeds: candidateValues.count,
           relativeTolerance: relative, absoluteTolerance: absolute, pValue: nil, outcome: .unknown,
           reason: "no baseline cell with this spec hash", gating: false)
       }
@@ -146,7 +167,8 @@ public enum Comparison {
         relativeTolerance: relative, absoluteTolerance: absolute, policy: policy)
       if quantity.isTiming && !oneMachine && judgement.outcome != .unknown {
         judgement = Judgement(
-          outcome: .unknown, reason: "timings from different machines are not compared", pValue: nil)
+          outcome: .unknown, reason: "timings from different machines are not compared", pValue: nil
+        )
       }
       return Verdict(
         arm: arm, specHashes: hashes, quantity: quantity, direction: direction,
@@ -160,7 +182,9 @@ public enum Comparison {
   /// The per-seed values of a quantity: final metrics, loss and wall time from completed seeds;
   /// steps and wall time to a target from every finished seed (infinite when not reached).
   /// NaN counts as the worst value in `direction`, so that a NaN can only look like a regression.
-  static func values(of quantity: ComparedQuantity, in seeds: [BaselineSeed], direction: MetricDirection) -> [Double] {
+  static func values(
+    of quantity: ComparedQuantity, in seeds: [BaselineSeed], direction: MetricDirection
+  ) -> [Double] {
     let worst: Double = direction == .lowerIsBetter ? .infinity : -.infinity
     var values: [Double] = []
     for seed in seeds {
@@ -173,13 +197,15 @@ public enum Comparison {
       case .trainingWallSeconds:
         value = seed.status == .completed ? seed.timing?.trainingWallSeconds : nil
       case .stepsToTarget(let target):
-        guard seed.status.isFinished, let reach = seed.targets.first(where: { $0.target == target }) else {
+        guard seed.status.isFinished, let reach = seed.targets.first(where: { $0.target == target })
+        else {
           value = nil
           break
         }
         value = reach.step.map { Double($0) } ?? .infinity
       case .wallSecondsToTarget(let target):
-        guard seed.status.isFinished, let reach = seed.targets.first(where: { $0.target == target }) else {
+        guard seed.status.isFinished, let reach = seed.targets.first(where: { $0.target == target })
+        else {
           value = nil
           break
         }
@@ -235,7 +261,8 @@ public enum Comparison {
     guard baseline.count >= policy.minimumSeeds && candidate.count >= policy.minimumSeeds else {
       return Judgement(
         outcome: .unknown,
-        reason: "\(better ? "better" : "worse") beyond tolerance, but too few seeds for a rank test "
+        reason:
+          "\(better ? "better" : "worse") beyond tolerance, but too few seeds for a rank test "
           + "(\(baseline.count) and \(candidate.count); \(policy.minimumSeeds) needed)",
         pValue: nil)
     }
@@ -243,7 +270,8 @@ public enum Comparison {
     if test.pValue <= policy.significanceLevel {
       return Judgement(
         outcome: better ? .improvement : .regression,
-        reason: "\(better ? "better" : "worse"), Mann-Whitney p = \(format(test.pValue)) <= \(format(policy.significanceLevel))",
+        reason:
+          "\(better ? "better" : "worse"), Mann-Whitney p = \(format(test.pValue)) <= \(format(policy.significanceLevel))",
         pValue: test.pValue)
     }
     return Judgement(

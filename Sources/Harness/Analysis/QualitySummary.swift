@@ -99,11 +99,14 @@ public enum QualitySummary {
 
   /// The curve of `metric` for `arm`: at each evaluated step, the summary over the seeds that
   /// have a value there (diverged seeds drop out after their last evaluation).
-  public static func curve(of metric: MetricKey, for arm: Arm, in runs: [RunResult]) -> QualityCurve {
+  public static func curve(of metric: MetricKey, for arm: Arm, in runs: [RunResult]) -> QualityCurve
+  {
     var valuesByStep: [Int: [Double]] = [:]
     for result in runs where result.run.cell.arm == arm {
       for evaluation in result.evaluations {
-        if let value = evaluation.value(of: metric) { valuesByStep[evaluation.step, default: []].append(value) }
+        if let value = evaluation.value(of: metric) {
+          valuesByStep[evaluation.step, default: []].append(value)
+        }
       }
     }
     let points = valuesByStep.keys.sorted().compactMap { step -> CurvePoint? in

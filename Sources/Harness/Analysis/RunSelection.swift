@@ -8,7 +8,8 @@ extension SuiteResults {
   public func selectedRuns() -> [RunResult] {
     var byCell: [CellKey: [RunResult]] = [:]
     for result in runs {
-      byCell[CellKey(arm: result.run.cell.arm, seed: result.run.cell.seed), default: []].append(result)
+      byCell[CellKey(arm: result.run.cell.arm, seed: result.run.cell.seed), default: []].append(
+        result)
     }
     var selected: [RunResult] = []
     for key in byCell.keys.sorted() {

@@ -102,7 +102,8 @@ public enum SpeedUp {
         preconditioning: results.suite.referencePreconditioning)
       guard arms.contains(referenceArm) else { continue }
       for target in results.suite.targets {
-        let reference = times(of: referenceArm, to: target, in: runs, level: level, resamples: resamples)
+        let reference = times(
+          of: referenceArm, to: target, in: runs, level: level, resamples: resamples)
         for arm in arms where arm.setting == setting {
           let candidate =
             arm == referenceArm

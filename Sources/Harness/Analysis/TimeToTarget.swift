@@ -15,7 +15,8 @@ public struct TargetReach: Sendable, Hashable {
   }
 
   /// Never reached: every figure infinite.
-  public static let never = TargetReach(step: .infinity, trainingWallSeconds: .infinity, trainingCPUSeconds: .infinity)
+  public static let never = TargetReach(
+    step: .infinity, trainingWallSeconds: .infinity, trainingCPUSeconds: .infinity)
 
   /// Whether the target was reached.
   public var isReached: Bool { step.isFinite }

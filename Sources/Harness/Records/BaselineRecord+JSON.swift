@@ -49,7 +49,8 @@ extension BaselineRecord {
     let format = try reader.integer("format")
     guard format == Self.formatVersion else {
       throw reader.failure(
-        "format", "unsupported baseline format \(format) (this precond-bench reads \(Self.formatVersion))")
+        "format",
+        "unsupported baseline format \(format) (this precond-bench reads \(Self.formatVersion))")
     }
     let createdText = try reader.string("created")
     guard let created = Timestamp(iso8601: createdText) else {
@@ -59,7 +60,8 @@ extension BaselineRecord {
       json: try reader.value("sourceCommit"), path: reader.path(of: "sourceCommit"), file: file,
       remedy: remedy)
     let targets = try reader.array("targets").enumerated().map { index, value in
-      try QualityTarget(json: value, path: reader.path(of: "targets") + "[\(index)]", file: file, remedy: remedy)
+      try QualityTarget(
+        json: value, path: reader.path(of: "targets") + "[\(index)]", file: file, remedy: remedy)
     }
     var machines: [MachineFingerprint] = []
     let machineReader = try reader.object("machines")
@@ -67,7 +69,8 @@ extension BaselineRecord {
       let machine = try MachineFingerprint(
         json: value, path: machineReader.path(of: id), file: file, remedy: remedy)
       guard machine.id == id else {
-        throw machineReader.failure(id, "the fingerprint's id is \(machine.id), not \(id) (edited by hand?)")
+        throw machineReader.failure(
+          id, "the fingerprint's id is \(machine.id), not \(id) (edited by hand?)")
       }
       machines.append(machine)
     }
@@ -75,10 +78,12 @@ extension BaselineRecord {
     var cells: [BaselineCell] = []
     let cellsReader = try reader.object("cells")
     for (specHash, value) in cellsReader.members.sorted(by: { $0.key < $1.key }) {
-      var cell = try JSONObjectReader(value, path: cellsReader.path(of: specHash), file: file, remedy: remedy)
+      var cell = try JSONObjectReader(
+        value, path: cellsReader.path(of: specHash), file: file, remedy: remedy)
       var seeds: [BaselineSeed] = []
       for (index, element) in try cell.array("seeds").enumerated() {
-        seeds.append(try BaselineSeed(reader: try cell.element("seeds", index, element), machines: machineIDs))
+        seeds.append(
+          try BaselineSeed(reader: try cell.element("seeds", index, element), machines: machineIDs))
       }
       let seedNumbers = seeds.map { $0.seed }
       guard Set(seedNumbers).count == seedNumbers.count else {
@@ -86,7 +91,8 @@ extension BaselineRecord {
       }
       cells.append(
         BaselineCell(
-          specHash: specHash, dataset: try cell.string("dataset"), teacher: try cell.string("teacher"),
+          specHash: specHash, dataset: try cell.string("dataset"),
+          teacher: try cell.string("teacher"),
           method: try cell.string("method"), preconditioning: try cell.string("preconditioning"),
           seeds: seeds))
       try cell.finish()
@@ -118,7 +124,8 @@ extension BaselineSeed {
     ]
     if let timing {
       members["timing"] = .object([
-        "machine": .string(timing.machine), "trainingWallSeconds": .number(timing.trainingWallSeconds),
+        "machine": .string(timing.machine),
+        "trainingWallSeconds": .number(timing.trainingWallSeconds),
         "trainingCPUSeconds": .number(timing.trainingCPUSeconds),
         "evaluationSeconds": .number(timing.evaluationSeconds),
       ])
@@ -145,7 +152,8 @@ extension BaselineSeed {
       var target = try reader.element("targets", index, value)
       let directionText = try target.string("direction")
       guard let direction = MetricDirection(text: directionText) else {
-        throw target.failure("direction", "unknown direction '\(directionText)' (valid: lower, higher)")
+        throw target.failure(
+          "direction", "unknown direction '\(directionText)' (valid: lower, higher)")
       }
       targets.append(
         BaselineTargetReach(
@@ -171,7 +179,8 @@ extension BaselineSeed {
       try timingReader.finish()
     }
     self.init(
-      seed: try reader.integer("seed"), status: status, statusStep: try reader.optionalInteger("statusStep"),
+      seed: try reader.integer("seed"), status: status,
+      statusStep: try reader.optionalInteger("statusStep"),
       finalStep: try reader.optionalInteger("finalStep"), loss: try reader.optionalNumber("loss"),
       metrics: metrics, targets: targets, timing: timing)
     try reader.finish()

@@ -126,7 +126,9 @@ public struct BaselineTargetReach: Sendable, Hashable {
   public var trainingCPUSeconds: Double?
 
   /// A reach from its parts.
-  public init(target: QualityTarget, step: Int?, trainingWallSeconds: Double?, trainingCPUSeconds: Double?) {
+  public init(
+    target: QualityTarget, step: Int?, trainingWallSeconds: Double?, trainingCPUSeconds: Double?
+  ) {
     self.target = target
     self.step = step
     self.trainingWallSeconds = trainingWallSeconds
@@ -146,7 +148,10 @@ public struct BaselineTiming: Sendable, Hashable {
   public var evaluationSeconds: Double
 
   /// Timings from their parts.
-  public init(machine: String, trainingWallSeconds: Double, trainingCPUSeconds: Double, evaluationSeconds: Double) {
+  public init(
+    machine: String, trainingWallSeconds: Double, trainingCPUSeconds: Double,
+    evaluationSeconds: Double
+  ) {
     self.machine = machine
     self.trainingWallSeconds = trainingWallSeconds
     self.trainingCPUSeconds = trainingCPUSeconds

@@ -32,7 +32,9 @@ public struct CommitInfo: Codable, Sendable, Hashable {
   /// Reads a commit from a JSON object (strictly).
   public init(json value: JSONValue, path: String, file: String, remedy: String) throws {
     var reader = try JSONObjectReader(value, path: path, file: file, remedy: remedy)
-    self.init(sha: try reader.string("sha"), dirty: try reader.bool("dirty"), date: try reader.string("date"))
+    self.init(
+      sha: try reader.string("sha"), dirty: try reader.bool("dirty"),
+      date: try reader.string("date"))
     try reader.finish()
   }
 
@@ -51,7 +53,8 @@ public struct CommitInfo: Codable, Sendable, Hashable {
   /// Runs `git ARGUMENTS` and returns its trimmed stdout, or `nil` when it fails.
   static func git(_ arguments: [String], directory: String?) -> String? {
     let candidates = ["/usr/bin/git", "/usr/local/bin/git", "/opt/homebrew/bin/git", "/bin/git"]
-    guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+    guard
+      let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
     else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)

@@ -87,7 +87,8 @@ public enum ComparedQuantity: Codable, Sendable, Hashable, Comparable, CustomStr
     if a.order != b.order { return a.order < b.order }
     switch (a, b) {
     case (.finalMetric(let x), .finalMetric(let y)): return x < y
-    case (.stepsToTarget(let x), .stepsToTarget(let y)), (.wallSecondsToTarget(let x), .wallSecondsToTarget(let y)):
+    case (.stepsToTarget(let x), .stepsToTarget(let y)),
+      (.wallSecondsToTarget(let x), .wallSecondsToTarget(let y)):
       return x < y
     default: return false
     }
@@ -166,7 +167,9 @@ public struct RunFailureNote: Codable, Sendable, Hashable {
   public var matchesBaseline: Bool
 
   /// A note from its parts.
-  public init(arm: Arm, seed: Int, status: RunStatus, step: Int?, message: String?, matchesBaseline: Bool) {
+  public init(
+    arm: Arm, seed: Int, status: RunStatus, step: Int?, message: String?, matchesBaseline: Bool
+  ) {
     self.arm = arm
     self.seed = seed
     self.status = status

@@ -60,7 +60,9 @@ public final class InMemoryResultSink: ResultSink, @unchecked Sendable {
   }
 
   /// Records the coefficient rows.
-  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID) throws {
+  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID)
+    throws
+  {
     lock.lock()
     defer { lock.unlock() }
     let i = try index(of: run)
@@ -99,7 +101,8 @@ public final class InMemoryResultSink: ResultSink, @unchecked Sendable {
       })
     else { return nil }
     return RunSummary(
-      id: result.run.id, status: result.run.status, lastEvaluatedStep: result.evaluations.last?.step)
+      id: result.run.id, status: result.run.status, lastEvaluatedStep: result.evaluations.last?.step
+    )
   }
 
   /// Continues an interrupted run.

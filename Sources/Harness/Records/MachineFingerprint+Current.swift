@@ -7,7 +7,8 @@ extension MachineFingerprint {
     let system = UnameFields.current()
     var cpuModel = "unknown"
     if let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
-      cpuModel = field("model name", in: cpuinfo) ?? field("Model", in: cpuinfo)
+      cpuModel =
+        field("model name", in: cpuinfo) ?? field("Model", in: cpuinfo)
         ?? field("Hardware", in: cpuinfo) ?? "unknown"
     }
     #if os(macOS)

@@ -53,7 +53,9 @@ public struct MetricValue: Codable, Sendable, Hashable {
   /// Reads a value from a JSON object (strictly).
   public init(json value: JSONValue, path: String, file: String, remedy: String) throws {
     var reader = try JSONObjectReader(value, path: path, file: file, remedy: remedy)
-    self.init(name: try reader.string("name"), nfe: try reader.integer("nfe"), value: try reader.number("value"))
+    self.init(
+      name: try reader.string("name"), nfe: try reader.integer("nfe"),
+      value: try reader.number("value"))
     try reader.finish()
   }
 }

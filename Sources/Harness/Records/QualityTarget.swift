@@ -31,7 +31,9 @@ public struct QualityTarget: Codable, Sendable, Hashable, Comparable, CustomStri
   public var direction: MetricDirection
 
   /// A target from its parts.
-  public init(metric: String, nfe: Int, threshold: Double, direction: MetricDirection = .lowerIsBetter) {
+  public init(
+    metric: String, nfe: Int, threshold: Double, direction: MetricDirection = .lowerIsBetter
+  ) {
     self.metric = metric
     self.nfe = nfe
     self.threshold = threshold
@@ -75,7 +77,8 @@ public struct QualityTarget: Codable, Sendable, Hashable, Comparable, CustomStri
     var reader = try JSONObjectReader(value, path: path, file: file, remedy: remedy)
     let directionText = try reader.string("direction")
     guard let direction = MetricDirection(text: directionText) else {
-      throw reader.failure("direction", "unknown direction '\(directionText)' (valid: lower, higher)")
+      throw reader.failure(
+        "direction", "unknown direction '\(directionText)' (valid: lower, higher)")
     }
     self.init(
       metric: try reader.string("metric"), nfe: try reader.integer("nfe"),

@@ -15,7 +15,9 @@ public struct RecordFormatError: Error, Sendable, Equatable, CustomStringConvert
   public let remedy: String
 
   /// Creates an error.
-  public init(file: String, keyPath: String? = nil, offset: Int? = nil, message: String, remedy: String) {
+  public init(
+    file: String, keyPath: String? = nil, offset: Int? = nil, message: String, remedy: String
+  ) {
     self.file = file
     self.keyPath = keyPath
     self.offset = offset

@@ -24,7 +24,9 @@ public struct SuiteRecord: Codable, Sendable, Hashable {
   }
 
   /// A suite record whose hash is computed from `spec` (canonical JSON).
-  public init(name: String, spec: JSONValue, referencePreconditioning: String, targets: [QualityTarget]) {
+  public init(
+    name: String, spec: JSONValue, referencePreconditioning: String, targets: [QualityTarget]
+  ) {
     let text = spec.serialized(pretty: false)
     self.init(
       name: name, specJSON: text, specHash: SpecHash.of(canonicalText: text),

@@ -49,9 +49,12 @@ public struct SyntheticResults: Sendable {
   /// Synthetic results; every parameter has a default.
   public init(
     suiteName: String = "synthetic", scenario: Scenario = .baseline,
-    preconditionings: [String] = ["ctm", "analytic", "analytic-backward"], seeds: [Int] = [0, 1, 2],
-    evaluations: Int = 8, evalEvery: Int = 50, machine: MachineFingerprint = SyntheticResults.machine,
-    commit: CommitInfo = CommitInfo(sha: String(repeating: "ab", count: 20), dirty: false, date: "2026-11-26T12:00:00+00:00"),
+    preconditionings: [String] = ["ctm", "analytic", "analytic-backward"],
+    seeds: [Int] = [0, 1, 2],
+    evaluations: Int = 8, evalEvery: Int = 50,
+    machine: MachineFingerprint = SyntheticResults.machine,
+    commit: CommitInfo = CommitInfo(
+      sha: String(repeating: "ab", count: 20), dirty: false, date: "2026-11-26T12:00:00+00:00"),
     startedAt: Timestamp = Timestamp(secondsSinceEpoch: 1_795_000_000)
   ) {
     self.suiteName = suiteName
@@ -68,7 +71,8 @@ public struct SyntheticResults: Sendable {
   /// A fixed machine (so results made on different hosts compare their timings).
   public static let machine = MachineFingerprint(
     cpuModel: "Synthetic CPU @ 3.0GHz", cores: 2, memoryBytes: 8 * 1_073_741_824,
-    operatingSystem: "Synthetic Linux", kernel: "6.0.0", swiftVersion: "6.3", buildConfiguration: "release")
+    operatingSystem: "Synthetic Linux", kernel: "6.0.0", swiftVersion: "6.3",
+    buildConfiguration: "release")
 
   /// The targets: `fd-pixels (NFE 2) <= 0.6` and `sw2 (NFE 2) <= 0.35`.
   public var targets: [QualityTarget] {
@@ -82,11 +86,13 @@ public struct SyntheticResults: Sendable {
   public var suite: SuiteRecord {
     let spec = JSONValue.object([
       "synthetic": .bool(true), "preconditionings": .array(preconditionings.map { .string($0) }),
-      "seeds": .array(seeds.map { .int($0) }), "evaluations": .int(evaluations), "evalEvery": .int(evalEvery),
+      "seeds": .array(seeds.map { .int($0) }), "evaluations": .int(evaluations),
+      "evalEvery": .int(evalEvery),
       "targets": .array(targets.map { $0.json }),
     ])
     return SuiteRecord(
-      name: suiteName, spec: spec, referencePreconditioning: preconditionings.first ?? "ctm", targets: targets)
+      name: suiteName, spec: spec, referencePreconditioning: preconditionings.first ?? "ctm",
+      targets: targets)
   }
 
   /// Every cell, by preconditioning then seed.
@@ -111,7 +117,9 @@ public struct SyntheticResults: Sendable {
 
   /// Whether `cell` diverges in this scenario, and at which evaluation index.
   public func divergence(of cell: CellRecord) -> Int? {
-    guard scenario == .diverged, cell.seed == seeds.first, cell.preconditioning == preconditionings.last else {
+    guard scenario == .diverged, cell.seed == seeds.first,
+      cell.preconditioning == preconditionings.last
+    else {
       return nil
     }
     return evaluations / 2
@@ -165,7 +173,8 @@ public struct SyntheticResults: Sendable {
           let beta = t == 80 ? 40.0 * (1 - s / t) : 1 - s / t
           rows.append(
             CoefficientRow(
-              t: t, s: s, a: a, b: beta * cOut, l: cSkip, sStatistic: -2 * cSkip, alpha: s / t, beta: beta,
+              t: t, s: s, a: a, b: beta * cOut, l: cSkip, sStatistic: -2 * cSkip, alpha: s / t,
+              beta: beta,
               flagged: beta * cOut > 10 * b))
         } else {
           rows.append(CoefficientRow(t: t, s: s, a: a, b: b))
@@ -180,7 +189,8 @@ public struct SyntheticResults: Sendable {
     let factor = cell.preconditioning.hasPrefix("analytic") ? 0.3 : 1.0
     return [(80.0, 0.002), (80.0, 1.0), (10.0, 0.002), (10.0, 1.0), (1.0, 0.002)].map { t, s in
       let length = log(t / s)
-      return GapRow(t: t, s: s, gap: factor * 0.01 * length * length, jumpError: factor * 0.002 * length)
+      return GapRow(
+        t: t, s: s, gap: factor * 0.01 * length * length, jumpError: factor * 0.002 * length)
     }
   }
 
@@ -188,13 +198,16 @@ public struct SyntheticResults: Sendable {
   /// and evaluations, finished as `completed` (or `diverged`). `afterEvaluation` is called after
   /// each evaluation is recorded (the CLI uses it to pace and report progress).
   public func write(
-    to sink: any ResultSink, processID: Int32 = getpid(), host: String = UnameFields.current().nodename,
+    to sink: any ResultSink, processID: Int32 = getpid(),
+    host: String = UnameFields.current().nodename,
     afterEvaluation: (CellRecord, EvaluationRecord) -> Void = { _, _ in }
   ) throws {
     try sink.registerSuite(suite)
     for cell in cells {
       let run = try sink.beginRun(
-        RunStart(cell: cell, machine: machine, commit: commit, startedAt: startedAt, processID: processID, host: host))
+        RunStart(
+          cell: cell, machine: machine, commit: commit, startedAt: startedAt, processID: processID,
+          host: host))
       try sink.recordCoefficients(coefficients(of: cell), computeSeconds: 0.01, run: run)
       try sink.recordGaps(gaps(of: cell), run: run)
       var diverged: Int? = nil
@@ -209,7 +222,8 @@ public struct SyntheticResults: Sendable {
       }
       let finished = Timestamp(secondsSinceEpoch: startedAt.secondsSinceEpoch + 60)
       if let diverged {
-        try sink.finishRun(run, status: .diverged, step: diverged, message: "loss became NaN", finishedAt: finished)
+        try sink.finishRun(
+          run, status: .diverged, step: diverged, message: "loss became NaN", finishedAt: finished)
       } else {
         try sink.finishRun(run, status: .completed, step: nil, message: nil, finishedAt: finished)
       }

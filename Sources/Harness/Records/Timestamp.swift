@@ -29,7 +29,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
       let text = String(value)
       return String(repeating: "0", count: max(0, width - text.count)) + text
     }
-    return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2)
+    return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-"
+      + pad(parts.tm_mday, 2)
       + "T" + pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "Z"
   }
 

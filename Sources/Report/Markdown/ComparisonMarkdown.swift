@@ -5,7 +5,9 @@ import Harness
 /// `check` (and its GitHub step summary) and the report.
 public enum ComparisonMarkdown {
   /// The comparison as Markdown; `heading` is the level-2 title (`nil`: none).
-  public static func render(_ comparison: ComparisonRecord, heading: String? = "Baseline comparison") -> String {
+  public static func render(
+    _ comparison: ComparisonRecord, heading: String? = "Baseline comparison"
+  ) -> String {
     var lines: [String] = []
     if let heading { lines += ["## \(heading)", ""] }
     let policy = comparison.policy
@@ -24,21 +26,25 @@ public enum ComparisonMarkdown {
         + "unchanged; beyond it, with at least \(policy.minimumSeeds) seeds per side, a two-sided Mann-Whitney U test "
         + "at level \(DisplayNumber.format(policy.significanceLevel)) decides.")
     if !comparison.failures.isEmpty {
-      var table = MarkdownTable(["Arm", "Seed", "Status", "Step", "Same in baseline", "Message"], numeric: [1, 3])
+      var table = MarkdownTable(
+        ["Arm", "Seed", "Status", "Step", "Same in baseline", "Message"], numeric: [1, 3])
       for failure in comparison.failures {
         table.add([
           failure.arm.description, String(failure.seed), failure.status.rawValue,
-          failure.step.map { String($0) } ?? "—", failure.matchesBaseline ? "yes (known)" : "**no (new)**",
+          failure.step.map { String($0) } ?? "—",
+          failure.matchesBaseline ? "yes (known)" : "**no (new)**",
           failure.message ?? "",
         ])
       }
       lines += ["", "### Runs that did not complete", "", table.text]
     }
     if !comparison.mismatches.isEmpty {
-      var table = MarkdownTable(["Arm", "Seed", "Baseline spec hash", "Candidate spec hash"], numeric: [1])
+      var table = MarkdownTable(
+        ["Arm", "Seed", "Baseline spec hash", "Candidate spec hash"], numeric: [1])
       for mismatch in comparison.mismatches {
         table.add([
-          mismatch.arm.description, String(mismatch.seed), Cell.code(String(mismatch.baselineSpecHash.prefix(16))),
+          mismatch.arm.description, String(mismatch.seed),
+          Cell.code(String(mismatch.baselineSpecHash.prefix(16))),
           Cell.code(String(mismatch.candidateSpecHash.prefix(16))),
         ])
       }
@@ -50,15 +56,21 @@ public enum ComparisonMarkdown {
     }
     if !comparison.missingInCandidate.isEmpty {
       lines += [
-        "", "Baseline arms the candidate did not run: "
+        "",
+        "Baseline arms the candidate did not run: "
           + comparison.missingInCandidate.map { $0.description }.joined(separator: "; ") + ".",
       ]
     }
     if !comparison.verdicts.isEmpty {
       var table = MarkdownTable(
-        ["Outcome", "Arm", "Quantity", "Baseline median (seeds)", "Candidate median (seeds)", "Change", "Why"],
+        [
+          "Outcome", "Arm", "Quantity", "Baseline median (seeds)", "Candidate median (seeds)",
+          "Change", "Why",
+        ],
         numeric: [3, 4, 5])
-      let order: [VerdictOutcome: Int] = [.regression: 0, .improvement: 1, .unknown: 2, .unchanged: 3]
+      let order: [VerdictOutcome: Int] = [
+        .regression: 0, .improvement: 1, .unknown: 2, .unchanged: 3,
+      ]
       let sorted = comparison.verdicts.enumerated().sorted { a, b in
         let (x, y) = (order[a.element.outcome] ?? 9, order[b.element.outcome] ?? 9)
         return x != y ? x < y : a.offset < b.offset
@@ -96,7 +108,8 @@ public enum ComparisonMarkdown {
   }
 
   static func countsText(_ comparison: ComparisonRecord) -> String {
-    let gating = VerdictOutcome.allCases.map { "\(comparison.count($0)) \($0.rawValue)" }.joined(separator: ", ")
+    let gating = VerdictOutcome.allCases.map { "\(comparison.count($0)) \($0.rawValue)" }.joined(
+      separator: ", ")
     let timing = comparison.verdicts.filter { !$0.gating }
     let timingText = VerdictOutcome.allCases.compactMap { outcome -> String? in
       let count = timing.filter { $0.outcome == outcome }.count
@@ -128,7 +141,9 @@ public enum ComparisonMarkdown {
   }
 
   static func change(_ verdict: Verdict) -> String {
-    guard let baseline = verdict.baselineMedian, let candidate = verdict.candidateMedian else { return "—" }
+    guard let baseline = verdict.baselineMedian, let candidate = verdict.candidateMedian else {
+      return "—"
+    }
     if baseline == candidate { return "0%" }
     guard baseline.isFinite, candidate.isFinite, baseline != 0 else { return "—" }
     let percent = (candidate / baseline - 1) * 100

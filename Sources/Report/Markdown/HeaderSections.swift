@@ -53,7 +53,10 @@ enum EnvironmentSection {
     let first = starts.min().map { $0.description } ?? "—"
     let last = (finishes + starts).max().map { $0.description } ?? "—"
     table.add(["Runs", "started \(first), last activity \(last) (UTC)"])
-    let toolchains = Set(context.runs.map { "Swift \($0.run.machine.swiftVersion), \($0.run.machine.buildConfiguration) build" })
+    let toolchains = Set(
+      context.runs.map {
+        "Swift \($0.run.machine.swiftVersion), \($0.run.machine.buildConfiguration) build"
+      })
     table.add(["Toolchain", toolchains.sorted().joined(separator: "; ")])
     if machines.count > 1 {
       return "## Environment\n\n" + table.text
@@ -74,16 +77,22 @@ enum CaveatSection {
           + "not by training: they exercise the report, not the methods.")
     }
     var proxies: [String] = []
-    if metrics.contains("fd-pixels") { proxies.append("`fd-pixels` (Fréchet distance on raw pixels)") }
+    if metrics.contains("fd-pixels") {
+      proxies.append("`fd-pixels` (Fréchet distance on raw pixels)")
+    }
     if metrics.contains("fd-randconv") {
-      proxies.append("`fd-randconv` (Fréchet distance on the features of a fixed, seeded random convolutional network)")
+      proxies.append(
+        "`fd-randconv` (Fréchet distance on the features of a fixed, seeded random convolutional network)"
+      )
     }
     if !proxies.isEmpty {
       notes.append(
-        "- **Not FID.** " + proxies.joined(separator: " and ") + (proxies.count > 1 ? " are" : " is")
+        "- **Not FID.** " + proxies.joined(separator: " and ")
+          + (proxies.count > 1 ? " are" : " is")
           + " a proxy for FID, which is the same distance on Inception-v3 features: the Inception weights cannot be "
           + "shipped with PrecondBench. A proxy ranks models, but its values are not comparable with published FIDs"
-          + " (`fd-external` is the distance on features or statistics you supply, e.g. from pytorch-fid).")
+          + " (`fd-external` is the distance on features or statistics you supply, e.g. from pytorch-fid)."
+      )
     }
     notes.append(
       "- **MSE, not LPIPS.** The distillation distance `d` is the mean squared error; the papers use LPIPS, which "
@@ -110,7 +119,9 @@ enum IncompleteRunsSection {
         result.run.statusStep.map { String($0) } ?? "—", result.run.statusMessage ?? "",
       ])
     }
-    return "## Runs that did not complete\n\nDiverged and failed runs count as never reaching any target; "
-      + "running and interrupted ones are left out of time-to-target figures until they finish.\n\n" + table.text
+    return
+      "## Runs that did not complete\n\nDiverged and failed runs count as never reaching any target; "
+      + "running and interrupted ones are left out of time-to-target figures until they finish.\n\n"
+      + table.text
   }
 }

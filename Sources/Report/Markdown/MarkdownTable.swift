@@ -14,7 +14,8 @@ struct MarkdownTable {
   }
 
   mutating func add(_ row: [String]) {
-    precondition(row.count == header.count, "MarkdownTable: \(row.count) cells for \(header.count) columns")
+    precondition(
+      row.count == header.count, "MarkdownTable: \(row.count) cells for \(header.count) columns")
     rows.append(row)
   }
 
@@ -25,7 +26,9 @@ struct MarkdownTable {
   var text: String {
     var lines = ["| " + header.map { Self.escape($0) }.joined(separator: " | ") + " |"]
     lines.append("|" + header.indices.map { numeric.contains($0) ? " ---: |" : " --- |" }.joined())
-    for row in rows { lines.append("| " + row.map { Self.escape($0) }.joined(separator: " | ") + " |") }
+    for row in rows {
+      lines.append("| " + row.map { Self.escape($0) }.joined(separator: " | ") + " |")
+    }
     return lines.joined(separator: "\n")
   }
 }

@@ -20,23 +20,27 @@ enum SpeedUpSection {
       Intervals: \(level)% percentile bootstrap over seeds, \(context.options.resamples) resamples. Wall time \
       is training time with evaluations excluded.
       """)
-    let entries = SpeedUp.table(context.results, level: context.options.level, resamples: context.options.resamples)
+    let entries = SpeedUp.table(
+      context.results, level: context.options.level, resamples: context.options.resamples)
     for setting in context.settings {
       let settingEntries = entries.filter { $0.setting == setting }
       guard !settingEntries.isEmpty else {
         lines.append(
-          "\n### \(setting)\n\nNo speed-up: this setting has no \(Cell.code(suite.referencePreconditioning)) runs.")
+          "\n### \(setting)\n\nNo speed-up: this setting has no \(Cell.code(suite.referencePreconditioning)) runs."
+        )
         continue
       }
       for target in suite.targets {
         let order = context.ordered(settingEntries.map { $0.candidate.arm })
         let rows = settingEntries.filter { $0.target == target }.sorted { a, b in
-          (order.firstIndex(of: a.candidate.arm) ?? 0) < (order.firstIndex(of: b.candidate.arm) ?? 0)
+          (order.firstIndex(of: a.candidate.arm) ?? 0)
+            < (order.firstIndex(of: b.candidate.arm) ?? 0)
         }
         guard !rows.isEmpty else { continue }
         var table = MarkdownTable(
           [
-            "Preconditioning", "Seeds reached", "Median steps [\(level)% CI]", "Speed-up, steps [\(level)% CI]",
+            "Preconditioning", "Seeds reached", "Median steps [\(level)% CI]",
+            "Speed-up, steps [\(level)% CI]",
             "Median wall s [\(level)% CI]", "Speed-up, wall [\(level)% CI]",
           ], numeric: [1, 2, 3, 4, 5])
         var pendingNotes: [String] = []
@@ -49,16 +53,21 @@ enum SpeedUpSection {
             Cell.interval(candidate.medianSteps, steps: true),
             isReference ? "1" : Cell.interval(entry.stepsSpeedUp),
             Cell.interval(candidate.medianWallSeconds),
-            isReference ? "1" : Cell.interval(entry.wallSpeedUp) + (entry.wallTimeOnOneMachine ? "" : " (mixed machines)"),
+            isReference
+              ? "1"
+              : Cell.interval(entry.wallSpeedUp)
+                + (entry.wallTimeOnOneMachine ? "" : " (mixed machines)"),
           ])
           if candidate.pending > 0 {
-            pendingNotes.append("\(candidate.pending) run(s) of \(Cell.code(candidate.arm.preconditioning))")
+            pendingNotes.append(
+              "\(candidate.pending) run(s) of \(Cell.code(candidate.arm.preconditioning))")
           }
         }
         lines.append("\n### \(setting): \(target)\n\n" + table.text)
         if !pendingNotes.isEmpty {
           lines.append(
-            "\nNot counted yet (unfinished and not reached): " + pendingNotes.joined(separator: ", ") + ".")
+            "\nNot counted yet (unfinished and not reached): "
+              + pendingNotes.joined(separator: ", ") + ".")
         }
       }
     }
@@ -69,7 +78,9 @@ enum SpeedUpSection {
     if !slower.isEmpty {
       lines.append(
         "\nSlower than the reference in steps (speed-up below 1): "
-          + slower.map { "\(Cell.code($0.candidate.arm.preconditioning)) on \($0.target) (\($0.setting))" }
+          + slower.map {
+            "\(Cell.code($0.candidate.arm.preconditioning)) on \($0.target) (\($0.setting))"
+          }
           .joined(separator: "; ") + ".")
     }
     return (lines.joined(separator: "\n"), [])

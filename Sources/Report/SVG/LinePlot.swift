@@ -61,14 +61,18 @@ struct LinePlot {
     svg.line(x1: Self.left, y1: Self.bottom, x2: Self.right, y2: Self.bottom, stroke: "#333333")
     svg.line(x1: Self.left, y1: Self.top, x2: Self.left, y2: Self.bottom, stroke: "#333333")
     svg.text(
-      xLabel + (xScale.logarithmic ? " (log scale)" : ""), x: (Self.left + Self.right) / 2, y: Self.bottom + 40,
+      xLabel + (xScale.logarithmic ? " (log scale)" : ""), x: (Self.left + Self.right) / 2,
+      y: Self.bottom + 40,
       size: 12, anchor: "middle")
     svg.text(
-      yLabel + (yScale.logarithmic ? " (log scale)" : ""), x: 22, y: (Self.top + Self.bottom) / 2, size: 12,
+      yLabel + (yScale.logarithmic ? " (log scale)" : ""), x: 22, y: (Self.top + Self.bottom) / 2,
+      size: 12,
       anchor: "middle", rotate: -90)
 
     if xs.allSatisfy({ !$0.isFinite }) || ys.allSatisfy({ !$0.isFinite }) {
-      svg.text("no data", x: (Self.left + Self.right) / 2, y: (Self.top + Self.bottom) / 2, size: 14, anchor: "middle")
+      svg.text(
+        "no data", x: (Self.left + Self.right) / 2, y: (Self.top + Self.bottom) / 2, size: 14,
+        anchor: "middle")
     }
     for item in series {
       // Band: the upper edge left to right, then the lower edge back.
@@ -80,7 +84,9 @@ struct LinePlot {
         guard let x = px(point.x), let y = py(point.low) else { return nil }
         return (x, y)
       }
-      if upper.count >= 2 && lower.count >= 2 { svg.polygon(upper + lower, fill: item.color, opacity: 0.15) }
+      if upper.count >= 2 && lower.count >= 2 {
+        svg.polygon(upper + lower, fill: item.color, opacity: 0.15)
+      }
       // Lines break at points that cannot be shown.
       var segment: [(Double, Double)] = []
       for point in item.points {
@@ -94,7 +100,9 @@ struct LinePlot {
       svg.polyline(segment, stroke: item.color, dash: item.dashed ? "6 3" : nil)
       if item.markers {
         for point in item.points {
-          if let x = px(point.x), let y = py(point.y) { svg.circle(x: x, y: y, radius: 3, fill: item.color) }
+          if let x = px(point.x), let y = py(point.y) {
+            svg.circle(x: x, y: y, radius: 3, fill: item.color)
+          }
         }
       }
       for point in item.highlighted {
@@ -108,7 +116,8 @@ struct LinePlot {
     for item in series {
       guard let label = item.label else { continue }
       svg.line(
-        x1: Self.right + 20, y1: legendY, x2: Self.right + 44, y2: legendY, stroke: item.color, width: 2.5,
+        x1: Self.right + 20, y1: legendY, x2: Self.right + 44, y2: legendY, stroke: item.color,
+        width: 2.5,
         dash: item.dashed ? "6 3" : nil)
       svg.text(label, x: Self.right + 50, y: legendY + 4, size: 11)
       legendY += 18

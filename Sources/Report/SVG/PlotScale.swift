@@ -24,9 +24,12 @@ struct PlotScale {
       if upperExponent == lowerExponent { upperExponent += 1 }
       let span = upperExponent - lowerExponent
       let stride = max(1, (span + 7) / 8)
-      let ticks = Swift.stride(from: lowerExponent, through: upperExponent, by: stride).map { pow(10.0, Double($0)) }
+      let ticks = Swift.stride(from: lowerExponent, through: upperExponent, by: stride).map {
+        pow(10.0, Double($0))
+      }
       return PlotScale(
-        lower: pow(10.0, Double(lowerExponent)), upper: pow(10.0, Double(upperExponent)), logarithmic: true,
+        lower: pow(10.0, Double(lowerExponent)), upper: pow(10.0, Double(upperExponent)),
+        logarithmic: true,
         ticks: ticks)
     }
     if low == high {
@@ -69,7 +72,7 @@ struct PlotScale {
   func label(_ tick: Double) -> String {
     if logarithmic {
       let exponent = Int(log10(tick).rounded())
-      return (0...3).contains(exponent) ? DisplayNumber.format(tick, digits: 4) : "1e\(exponent)"
+      return (-3...4).contains(exponent) ? DisplayNumber.format(tick, digits: 4) : "1e\(exponent)"
     }
     return DisplayNumber.format(tick, digits: 4)
   }

@@ -44,9 +44,13 @@ struct SVGDocument {
   }
 
   /// A straight line.
-  mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dash: String? = nil) {
+  mutating func line(
+    x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1,
+    dash: String? = nil
+  ) {
     var attributes = [
-      ("x1", Self.number(x1)), ("y1", Self.number(y1)), ("x2", Self.number(x2)), ("y2", Self.number(y2)),
+      ("x1", Self.number(x1)), ("y1", Self.number(y1)), ("x2", Self.number(x2)),
+      ("y2", Self.number(y2)),
       ("stroke", stroke), ("stroke-width", Self.number(width)),
     ]
     if let dash { attributes.append(("stroke-dasharray", dash)) }
@@ -54,7 +58,9 @@ struct SVGDocument {
   }
 
   /// A polyline through `points`.
-  mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.5, dash: String? = nil) {
+  mutating func polyline(
+    _ points: [(Double, Double)], stroke: String, width: Double = 1.5, dash: String? = nil
+  ) {
     guard !points.isEmpty else { return }
     var attributes = [
       ("points", points.map { Self.number($0.0) + "," + Self.number($0.1) }.joined(separator: " ")),
@@ -70,20 +76,27 @@ struct SVGDocument {
     element(
       "polygon",
       [
-        ("points", points.map { Self.number($0.0) + "," + Self.number($0.1) }.joined(separator: " ")),
+        (
+          "points",
+          points.map { Self.number($0.0) + "," + Self.number($0.1) }.joined(separator: " ")
+        ),
         ("fill", fill), ("fill-opacity", Self.number(opacity)), ("stroke", "none"),
       ])
   }
 
   /// A circle marker.
   mutating func circle(x: Double, y: Double, radius: Double, fill: String, stroke: String? = nil) {
-    var attributes = [("cx", Self.number(x)), ("cy", Self.number(y)), ("r", Self.number(radius)), ("fill", fill)]
+    var attributes = [
+      ("cx", Self.number(x)), ("cy", Self.number(y)), ("r", Self.number(radius)), ("fill", fill),
+    ]
     if let stroke { attributes.append(("stroke", stroke)) }
     element("circle", attributes)
   }
 
   /// A rectangle.
-  mutating func rectangle(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
+  mutating func rectangle(
+    x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil
+  ) {
     var attributes = [
       ("x", Self.number(x)), ("y", Self.number(y)), ("width", Self.number(width)),
       ("height", Self.number(height)), ("fill", fill),
@@ -94,14 +107,17 @@ struct SVGDocument {
 
   /// Text at (x, y); `anchor` is start, middle or end; `rotate` turns it about its anchor.
   mutating func text(
-    _ content: String, x: Double, y: Double, size: Double = 11, anchor: String = "start", rotate: Double? = nil,
+    _ content: String, x: Double, y: Double, size: Double = 11, anchor: String = "start",
+    rotate: Double? = nil,
     weight: String? = nil
   ) {
     var attributes = [
-      ("x", Self.number(x)), ("y", Self.number(y)), ("font-size", Self.number(size)), ("text-anchor", anchor),
+      ("x", Self.number(x)), ("y", Self.number(y)), ("font-size", Self.number(size)),
+      ("text-anchor", anchor),
     ]
     if let rotate {
-      attributes.append(("transform", "rotate(\(Self.number(rotate)) \(Self.number(x)) \(Self.number(y)))"))
+      attributes.append(
+        ("transform", "rotate(\(Self.number(rotate)) \(Self.number(x)) \(Self.number(y)))"))
     }
     if let weight { attributes.append(("font-weight", weight)) }
     element("text", attributes, content: content)

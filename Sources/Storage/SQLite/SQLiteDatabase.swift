@@ -30,7 +30,9 @@ public final class SQLiteDatabase {
     var isDirectory: ObjCBool = false
     let exists = manager.fileExists(atPath: path, isDirectory: &isDirectory)
     if exists && isDirectory.boolValue {
-      throw SQLiteError(code: SQLITE_CANTOPEN, message: "is a directory, not a database file", path: path, context: "opening")
+      throw SQLiteError(
+        code: SQLITE_CANTOPEN, message: "is a directory, not a database file", path: path,
+        context: "opening")
     }
     if exists {
       try Self.checkHeader(path: path)
@@ -63,7 +65,9 @@ public final class SQLiteDatabase {
   /// file is a valid empty database.
   static func checkHeader(path: String) throws {
     guard let file = FileHandle(forReadingAtPath: path) else {
-      throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot be read (permissions?)", path: path, context: "opening")
+      throw SQLiteError(
+        code: SQLITE_CANTOPEN, message: "cannot be read (permissions?)", path: path,
+        context: "opening")
     }
     defer { try? file.close() }
     let prefix = (try? file.read(upToCount: 100)) ?? Data()
@@ -94,7 +98,9 @@ public final class SQLiteDatabase {
   }
 
   /// Runs a query and maps its rows.
-  public func query<T>(_ sql: String, _ values: [SQLiteValue] = [], _ transform: (SQLiteRow) throws -> T) throws -> [T] {
+  public func query<T>(
+    _ sql: String, _ values: [SQLiteValue] = [], _ transform: (SQLiteRow) throws -> T
+  ) throws -> [T] {
     try prepare(sql).query(values, transform)
   }
 
@@ -108,7 +114,8 @@ public final class SQLiteDatabase {
   /// and waits for the busy timeout rather than failing on upgrade): committed if `body`
   /// returns, rolled back if it throws. Not reentrant.
   public func transaction<T>(_ body: () throws -> T) throws -> T {
-    precondition(!inTransaction, "SQLiteDatabase.transaction: nested transactions are not supported")
+    precondition(
+      !inTransaction, "SQLiteDatabase.transaction: nested transactions are not supported")
     try execute("BEGIN IMMEDIATE")
     inTransaction = true
     defer { inTransaction = false }

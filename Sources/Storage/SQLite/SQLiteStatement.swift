@@ -14,7 +14,8 @@ public final class SQLiteStatement {
       sqlite3_prepare_v2(database.handle, sql, -1, &statement, nil), database.handle,
       path: database.path, context: "preparing \(sql)")
     guard let statement else {
-      throw SQLiteError(code: SQLITE_MISUSE, message: "empty statement", path: database.path, context: sql)
+      throw SQLiteError(
+        code: SQLITE_MISUSE, message: "empty statement", path: database.path, context: sql)
     }
     self.handle = statement
     self.database = database
@@ -29,7 +30,8 @@ public final class SQLiteStatement {
     sqlite3_clear_bindings(handle)
     let expected = Int(sqlite3_bind_parameter_count(handle))
     precondition(
-      values.count == expected, "SQLiteStatement: \(values.count) values for \(expected) parameters in \(sql)")
+      values.count == expected,
+      "SQLiteStatement: \(values.count) values for \(expected) parameters in \(sql)")
     // SQLITE_TRANSIENT: SQLite copies the text before `bind` returns.
     let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
     for (offset, value) in values.enumerated() {
@@ -38,7 +40,9 @@ public final class SQLiteStatement {
       switch value {
       case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
       case .real(let number):
-        code = number.isNaN ? sqlite3_bind_null(handle, index) : sqlite3_bind_double(handle, index, number)
+        code =
+          number.isNaN
+          ? sqlite3_bind_null(handle, index) : sqlite3_bind_double(handle, index, number)
       case .text(let text): code = sqlite3_bind_text(handle, index, text, -1, transient)
       case .null: code = sqlite3_bind_null(handle, index)
       }
@@ -66,7 +70,9 @@ public final class SQLiteStatement {
   }
 
   /// Runs the statement and maps every row.
-  public func query<T>(_ values: [SQLiteValue] = [], _ transform: (SQLiteRow) throws -> T) throws -> [T] {
+  public func query<T>(_ values: [SQLiteValue] = [], _ transform: (SQLiteRow) throws -> T) throws
+    -> [T]
+  {
     try bind(values)
     var results: [T] = []
     while try step() { results.append(try transform(row)) }
@@ -86,15 +92,19 @@ public struct SQLiteRow {
   }
 
   func mismatch(_ index: Int32, _ expected: String) -> SQLiteError {
-    let name = sqlite3_column_name(statement.handle, index).map { String(cString: $0) } ?? "\(index)"
+    let name =
+      sqlite3_column_name(statement.handle, index).map { String(cString: $0) } ?? "\(index)"
     return SQLiteError(
-      code: SQLITE_CORRUPT, message: "column \(name) holds an unexpected value (expected \(expected))",
+      code: SQLITE_CORRUPT,
+      message: "column \(name) holds an unexpected value (expected \(expected))",
       path: statement.database.path, context: "reading \(statement.sql)")
   }
 
   /// An integer column (NOT NULL).
   public func int64(_ index: Int32) throws -> Int64 {
-    guard sqlite3_column_type(statement.handle, index) == SQLITE_INTEGER else { throw mismatch(index, "an integer") }
+    guard sqlite3_column_type(statement.handle, index) == SQLITE_INTEGER else {
+      throw mismatch(index, "an integer")
+    }
     return sqlite3_column_int64(statement.handle, index)
   }
 

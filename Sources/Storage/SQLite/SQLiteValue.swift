@@ -17,7 +17,9 @@ public enum SQLiteValue: Sendable, Hashable {
   public static func bool(_ value: Bool) -> SQLiteValue { .integer(value ? 1 : 0) }
 
   /// An optional `Int`, NULL when absent.
-  public static func int(_ value: Int?) -> SQLiteValue { value.map { .integer(Int64($0)) } ?? .null }
+  public static func int(_ value: Int?) -> SQLiteValue {
+    value.map { .integer(Int64($0)) } ?? .null
+  }
 
   /// An optional `Double`, NULL when absent.
   public static func real(_ value: Double?) -> SQLiteValue { value.map { .real($0) } ?? .null }

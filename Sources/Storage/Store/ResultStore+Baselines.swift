@@ -21,11 +21,14 @@ extension ResultStore {
   public func saveBaseline(_ baseline: BaselineRecord, replacing: Bool) throws -> Bool {
     try locked {
       try database.transaction {
-        let exists = !(try database.query(
-          "SELECT 1 FROM baselines WHERE name = ?", [.text(baseline.name)]) { _ in 1 }).isEmpty
+        let exists =
+          !(try database.query(
+            "SELECT 1 FROM baselines WHERE name = ?", [.text(baseline.name)]
+          ) { _ in 1 }).isEmpty
         if exists && !replacing {
           throw ResultSinkError(
-            "a baseline named '\(baseline.name)' already exists in \(path) (pass --replace to overwrite it)")
+            "a baseline named '\(baseline.name)' already exists in \(path) (pass --replace to overwrite it)"
+          )
         }
         try database.execute(
           """
@@ -35,7 +38,8 @@ extension ResultStore {
           """,
           [
             .text(baseline.name), .text(baseline.created.description),
-            .text(baseline.sourceCommit.shortDescription), .text(baseline.suite), .text(baseline.fileText),
+            .text(baseline.sourceCommit.shortDescription), .text(baseline.suite),
+            .text(baseline.fileText),
           ])
         return exists
       }
@@ -46,8 +50,10 @@ extension ResultStore {
   public func baseline(named name: String) throws -> BaselineRecord? {
     try locked {
       guard
-        let text = try database.query("SELECT document FROM baselines WHERE name = ?", [.text(name)], { try $0.text(0) })
-          .first
+        let text = try database.query(
+          "SELECT document FROM baselines WHERE name = ?", [.text(name)], { try $0.text(0) }
+        )
+        .first
       else { return nil }
       return try BaselineRecord(fileText: text, file: "baseline '\(name)' in \(path)")
     }
@@ -56,9 +62,11 @@ extension ResultStore {
   /// Every stored baseline, by name.
   public func baselineSummaries() throws -> [BaselineSummary] {
     try locked {
-      try database.query("SELECT name, created, suite, source_commit FROM baselines ORDER BY name") { row in
+      try database.query("SELECT name, created, suite, source_commit FROM baselines ORDER BY name")
+      { row in
         BaselineSummary(
-          name: try row.text(0), created: try row.text(1), suite: try row.text(2), sourceCommit: try row.text(3))
+          name: try row.text(0), created: try row.text(1), suite: try row.text(2),
+          sourceCommit: try row.text(3))
       }
     }
   }
@@ -86,8 +94,10 @@ extension ResultStore {
           VALUES (?, ?, ?, ?, ?, ?)
           """,
           [
-            .text(comparison.baseline), .text(comparison.suite), .text(comparison.created.description),
-            .text(comparison.candidateCommit.shortDescription), .text(comparison.status.rawValue), .text(document),
+            .text(comparison.baseline), .text(comparison.suite),
+            .text(comparison.created.description),
+            .text(comparison.candidateCommit.shortDescription), .text(comparison.status.rawValue),
+            .text(document),
           ])
         let id = database.lastInsertRowID
         let insert = try database.prepare(
@@ -99,13 +109,19 @@ extension ResultStore {
           """)
         for (index, verdict) in comparison.verdicts.enumerated() {
           try insert.run([
-            .integer(id), .int(index), .text(verdict.specHashes.joined(separator: ",")), .text(verdict.arm.dataset),
-            .text(verdict.arm.teacher), .text(verdict.arm.method), .text(verdict.arm.preconditioning),
-            .text(verdict.quantity.kind), .text(verdict.quantity.metric?.name), .int(verdict.quantity.metric?.nfe),
+            .integer(id), .int(index), .text(verdict.specHashes.joined(separator: ",")),
+            .text(verdict.arm.dataset),
+            .text(verdict.arm.teacher), .text(verdict.arm.method),
+            .text(verdict.arm.preconditioning),
+            .text(verdict.quantity.kind), .text(verdict.quantity.metric?.name),
+            .int(verdict.quantity.metric?.nfe),
             .real(verdict.quantity.target?.threshold), .text(verdict.direction.rawValue),
-            .real(verdict.baselineMedian), .real(verdict.candidateMedian), .int(verdict.baselineSeeds),
-            .int(verdict.candidateSeeds), .real(verdict.relativeTolerance), .real(verdict.absoluteTolerance),
-            .real(verdict.pValue), .text(verdict.outcome.rawValue), .text(verdict.reason), .bool(verdict.gating),
+            .real(verdict.baselineMedian), .real(verdict.candidateMedian),
+            .int(verdict.baselineSeeds),
+            .int(verdict.candidateSeeds), .real(verdict.relativeTolerance),
+            .real(verdict.absoluteTolerance),
+            .real(verdict.pValue), .text(verdict.outcome.rawValue), .text(verdict.reason),
+            .bool(verdict.gating),
           ])
         }
         return id
@@ -118,14 +134,16 @@ extension ResultStore {
     try locked {
       guard
         let text = try database.query(
-          "SELECT document FROM comparisons WHERE suite = ? ORDER BY created DESC, id DESC LIMIT 1", [.text(name)],
+          "SELECT document FROM comparisons WHERE suite = ? ORDER BY created DESC, id DESC LIMIT 1",
+          [.text(name)],
           { try $0.text(0) }
         ).first
       else { return nil }
       do {
         return try Self.decoder.decode(ComparisonRecord.self, from: Data(text.utf8))
       } catch {
-        throw StorageError.malformedRow(path: path, detail: "a stored comparison of suite '\(name)' cannot be read: \(error)")
+        throw StorageError.malformedRow(
+          path: path, detail: "a stored comparison of suite '\(name)' cannot be read: \(error)")
       }
     }
   }

@@ -31,8 +31,11 @@ extension ResultStore {
       try database.execute("ATTACH DATABASE ? AS shard", [.text(shardPath)])
       defer { try? database.execute("DETACH DATABASE shard") }
       return try database.transaction {
-        let before = try database.query("SELECT coalesce(max(id), 0) FROM main.runs") { try $0.int64(0) }.first ?? 0
-        let shardRuns = try database.query("SELECT count(*) FROM shard.runs") { try $0.int(0) }.first ?? 0
+        let before =
+          try database.query("SELECT coalesce(max(id), 0) FROM main.runs") { try $0.int64(0) }.first
+          ?? 0
+        let shardRuns =
+          try database.query("SELECT count(*) FROM shard.runs") { try $0.int(0) }.first ?? 0
         try database.executeScript(
           """
           INSERT OR IGNORE INTO main.machines SELECT id, cpu_model, cores, memory_bytes, operating_system,
@@ -59,10 +62,12 @@ extension ResultStore {
             WHERE r.uid NOT IN (SELECT uid FROM main.runs)
             ORDER BY r.id;
           """)
-        let added = try database.query("SELECT count(*) FROM main.runs WHERE id > ?", [.integer(before)]) {
-          try $0.int(0)
-        }.first ?? 0
-        let newRuns = "JOIN shard.runs sr ON sr.id = x.run_id JOIN main.runs mr ON mr.uid = sr.uid AND mr.id > ?"
+        let added =
+          try database.query("SELECT count(*) FROM main.runs WHERE id > ?", [.integer(before)]) {
+            try $0.int(0)
+          }.first ?? 0
+        let newRuns =
+          "JOIN shard.runs sr ON sr.id = x.run_id JOIN main.runs mr ON mr.uid = sr.uid AND mr.id > ?"
         try database.execute(
           """
           INSERT INTO main.evaluations (run_id, step, samples_seen, training_wall_seconds, training_cpu_seconds,

@@ -4,7 +4,9 @@ import Harness
 extension ResultStore {
   /// The names of the suites with registered specifications, sorted.
   public func suiteNames() throws -> [String] {
-    try locked { try database.query("SELECT DISTINCT name FROM suites ORDER BY name") { try $0.text(0) } }
+    try locked {
+      try database.query("SELECT DISTINCT name FROM suites ORDER BY name") { try $0.text(0) }
+    }
   }
 
   /// The current specification of suite `name` (the latest registered), or `nil`.
@@ -26,13 +28,15 @@ extension ResultStore {
     let remedy = "The database was modified outside precond-bench; run the suite again"
     let document = try JSONValue.parse(targetsText, file: source, remedy: remedy)
     guard case .array(let elements) = document else {
-      throw StorageError.malformedRow(path: path, detail: "suite '\(suiteName)' has targets that are not a JSON array")
+      throw StorageError.malformedRow(
+        path: path, detail: "suite '\(suiteName)' has targets that are not a JSON array")
     }
     let targets = try elements.enumerated().map { index, value in
       try QualityTarget(json: value, path: "[\(index)]", file: source, remedy: remedy)
     }
     return SuiteRecord(
-      name: suiteName, specJSON: spec, specHash: hash, referencePreconditioning: reference, targets: targets)
+      name: suiteName, specJSON: spec, specHash: hash, referencePreconditioning: reference,
+      targets: targets)
   }
 
   /// Suite `name` with every run recorded for it (all runs, any status), or `nil` when the suite
@@ -71,37 +75,44 @@ extension ResultStore {
       let id = try row.int64(0)
       let statusText = try row.text(21)
       guard let status = RunStatus(rawValue: statusText) else {
-        throw StorageError.malformedRow(path: path, detail: "run \(id) has unknown status '\(statusText)'")
+        throw StorageError.malformedRow(
+          path: path, detail: "run \(id) has unknown status '\(statusText)'")
       }
       func timestamp(_ text: String?, _ column: String) throws -> Timestamp? {
         guard let text else { return nil }
         guard let value = Timestamp(iso8601: text) else {
-          throw StorageError.malformedRow(path: path, detail: "run \(id) has \(column) '\(text)', not an ISO 8601 time")
+          throw StorageError.malformedRow(
+            path: path, detail: "run \(id) has \(column) '\(text)', not an ISO 8601 time")
         }
         return value
       }
       let cell = CellRecord(
-        suite: try row.text(2), dataset: try row.text(3), teacher: try row.text(4), method: try row.text(5),
+        suite: try row.text(2), dataset: try row.text(3), teacher: try row.text(4),
+        method: try row.text(5),
         preconditioning: try row.text(6), seed: try row.int(7), specHash: try row.text(8),
         configuration: try row.text(9))
       let machine = MachineFingerprint(
         cpuModel: try row.text(11), cores: try row.int(12), memoryBytes: try row.int64(13),
         operatingSystem: try row.text(14), kernel: try row.text(15), swiftVersion: try row.text(16),
         buildConfiguration: try row.text(17))
-      let commit = CommitInfo(sha: try row.text(18), dirty: try row.bool(19), date: try row.text(20))
+      let commit = CommitInfo(
+        sha: try row.text(18), dirty: try row.bool(19), date: try row.text(20))
       guard let started = try timestamp(try row.text(24), "started_at") else {
         throw StorageError.malformedRow(path: path, detail: "run \(id) has no start time")
       }
       return RunRecord(
-        id: RunID(id), uid: try row.text(1), cell: cell, machine: machine, commit: commit, status: status,
-        statusStep: try row.optionalInt(22), statusMessage: try row.optionalText(23), startedAt: started,
+        id: RunID(id), uid: try row.text(1), cell: cell, machine: machine, commit: commit,
+        status: status,
+        statusStep: try row.optionalInt(22), statusMessage: try row.optionalText(23),
+        startedAt: started,
         finishedAt: try timestamp(try row.optionalText(25), "finished_at"),
         processID: Int32(truncatingIfNeeded: try row.int64(26)), host: try row.text(27),
         coefficientSeconds: try row.optionalDouble(28))
     }
     records.sort { $0.id < $1.id }
     guard !records.isEmpty else { return [] }
-    let runCondition = "run_id IN (SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id WHERE \(condition))"
+    let runCondition =
+      "run_id IN (SELECT r.id FROM runs r JOIN cells c ON c.id = r.cell_id WHERE \(condition))"
 
     var metricsByEvaluation: [Int64: [MetricValue]] = [:]
     _ = try database.query(
@@ -123,7 +134,8 @@ extension ResultStore {
       evaluationsByRun[try row.int64(1), default: []].append(
         EvaluationRecord(
           step: try row.int(2), samplesSeen: try row.int(3), trainingWallSeconds: try row.double(4),
-          trainingCPUSeconds: try row.double(5), evaluationSeconds: try row.double(6), loss: try row.double(7),
+          trainingCPUSeconds: try row.double(5), evaluationSeconds: try row.double(6),
+          loss: try row.double(7),
           metrics: metricsByEvaluation[try row.int64(0)] ?? []))
     }
     var coefficientsByRun: [Int64: [CoefficientRow]] = [:]
@@ -136,20 +148,25 @@ extension ResultStore {
       coefficientsByRun[try row.int64(0), default: []].append(
         CoefficientRow(
           t: try row.double(1), s: try row.double(2), a: try row.double(3), b: try row.double(4),
-          l: try row.optionalDouble(5), sStatistic: try row.optionalDouble(6), alpha: try row.optionalDouble(7),
+          l: try row.optionalDouble(5), sStatistic: try row.optionalDouble(6),
+          alpha: try row.optionalDouble(7),
           beta: try row.optionalDouble(8), flagged: try row.bool(9)))
     }
     var gapsByRun: [Int64: [GapRow]] = [:]
     _ = try database.query(
-      "SELECT run_id, t, s, gap, jump_error FROM gaps WHERE \(runCondition) ORDER BY run_id, row_index", values
+      "SELECT run_id, t, s, gap, jump_error FROM gaps WHERE \(runCondition) ORDER BY run_id, row_index",
+      values
     ) { row in
       gapsByRun[try row.int64(0), default: []].append(
-        GapRow(t: try row.double(1), s: try row.double(2), gap: try row.double(3), jumpError: try row.double(4)))
+        GapRow(
+          t: try row.double(1), s: try row.double(2), gap: try row.double(3),
+          jumpError: try row.double(4)))
     }
     return records.map { record in
       RunResult(
         run: record, evaluations: evaluationsByRun[record.id.rawValue] ?? [],
-        coefficients: coefficientsByRun[record.id.rawValue] ?? [], gaps: gapsByRun[record.id.rawValue] ?? [])
+        coefficients: coefficientsByRun[record.id.rawValue] ?? [],
+        gaps: gapsByRun[record.id.rawValue] ?? [])
     }
   }
 }

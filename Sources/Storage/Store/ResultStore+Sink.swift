@@ -28,9 +28,11 @@ extension ResultStore {
     try locked {
       try database.transaction {
         let cell = start.cell
-        let suites = try database.query("SELECT 1 FROM suites WHERE name = ?", [.text(cell.suite)]) { _ in 1 }
+        let suites = try database.query("SELECT 1 FROM suites WHERE name = ?", [.text(cell.suite)])
+        { _ in 1 }
         guard !suites.isEmpty else {
-          throw ResultSinkError("beginRun: suite '\(cell.suite)' was not registered (call registerSuite first)")
+          throw ResultSinkError(
+            "beginRun: suite '\(cell.suite)' was not registered (call registerSuite first)")
         }
         try insertMachine(start.machine)
         try database.execute(
@@ -43,12 +45,14 @@ extension ResultStore {
           """,
           [
             .text(cell.suite), .text(cell.specHash), .int(cell.seed), .text(cell.dataset),
-            .text(cell.teacher), .text(cell.method), .text(cell.preconditioning), .text(cell.configuration),
+            .text(cell.teacher), .text(cell.method), .text(cell.preconditioning),
+            .text(cell.configuration),
           ])
-        let cellID = try database.query(
-          "SELECT id FROM cells WHERE suite = ? AND spec_hash = ? AND seed = ?",
-          [.text(cell.suite), .text(cell.specHash), .int(cell.seed)]
-        ) { try $0.int64(0) }.first ?? 0
+        let cellID =
+          try database.query(
+            "SELECT id FROM cells WHERE suite = ? AND spec_hash = ? AND seed = ?",
+            [.text(cell.suite), .text(cell.specHash), .int(cell.seed)]
+          ) { try $0.int64(0) }.first ?? 0
         try database.execute(
           """
           INSERT INTO runs (uid, cell_id, machine_id, commit_sha, commit_dirty, status, started_at,
@@ -74,7 +78,8 @@ extension ResultStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [
-        .text(machine.id), .text(machine.cpuModel), .int(machine.cores), .integer(machine.memoryBytes),
+        .text(machine.id), .text(machine.cpuModel), .int(machine.cores),
+        .integer(machine.memoryBytes),
         .text(machine.operatingSystem), .text(machine.kernel), .text(machine.swiftVersion),
         .text(machine.buildConfiguration),
       ])
@@ -82,7 +87,10 @@ extension ResultStore {
 
   /// The status of run `id`, or an error if there is no such run.
   func status(of run: RunID) throws -> RunStatus {
-    guard let text = try database.query("SELECT status FROM runs WHERE id = ?", [.integer(run.rawValue)], { try $0.text(0) }).first
+    guard
+      let text = try database.query(
+        "SELECT status FROM runs WHERE id = ?", [.integer(run.rawValue)], { try $0.text(0) }
+      ).first
     else { throw ResultSinkError("no run \(run) in \(path)") }
     guard let status = RunStatus(rawValue: text) else {
       throw StorageError.malformedRow(path: path, detail: "run \(run) has unknown status '\(text)'")
@@ -98,9 +106,10 @@ extension ResultStore {
         guard status == .running else {
           throw ResultSinkError("recordEvaluation: run \(run) is \(status.rawValue), not running")
         }
-        let last = try database.query(
-          "SELECT max(step) FROM evaluations WHERE run_id = ?", [.integer(run.rawValue)]
-        ) { try $0.optionalInt(0) }.first ?? nil
+        let last =
+          try database.query(
+            "SELECT max(step) FROM evaluations WHERE run_id = ?", [.integer(run.rawValue)]
+          ) { try $0.optionalInt(0) }.first ?? nil
         if let last, last >= evaluation.step {
           throw ResultSinkError(
             "recordEvaluation: run \(run) already has step \(last); got step \(evaluation.step)")
@@ -120,14 +129,18 @@ extension ResultStore {
         let insert = try database.prepare(
           "INSERT INTO metrics (evaluation_id, name, nfe, value) VALUES (?, ?, ?, ?)")
         for metric in evaluation.metrics {
-          try insert.run([.integer(evaluationID), .text(metric.name), .int(metric.nfe), .real(metric.value)])
+          try insert.run([
+            .integer(evaluationID), .text(metric.name), .int(metric.nfe), .real(metric.value),
+          ])
         }
       }
     }
   }
 
   /// Records the coefficient rows (replacing earlier ones of the run) and their cost.
-  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID) throws {
+  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID)
+    throws
+  {
     try locked {
       try database.transaction {
         _ = try status(of: run)
@@ -139,12 +152,15 @@ extension ResultStore {
           """)
         for (index, row) in rows.enumerated() {
           try insert.run([
-            .integer(run.rawValue), .int(index), .real(row.t), .real(row.s), .real(row.a), .real(row.b),
-            .real(row.l), .real(row.sStatistic), .real(row.alpha), .real(row.beta), .bool(row.flagged),
+            .integer(run.rawValue), .int(index), .real(row.t), .real(row.s), .real(row.a),
+            .real(row.b),
+            .real(row.l), .real(row.sStatistic), .real(row.alpha), .real(row.beta),
+            .bool(row.flagged),
           ])
         }
         try database.execute(
-          "UPDATE runs SET coefficient_seconds = ? WHERE id = ?", [.real(computeSeconds), .integer(run.rawValue)])
+          "UPDATE runs SET coefficient_seconds = ? WHERE id = ?",
+          [.real(computeSeconds), .integer(run.rawValue)])
       }
     }
   }
@@ -159,7 +175,8 @@ extension ResultStore {
           "INSERT INTO gaps (run_id, row_index, t, s, gap, jump_error) VALUES (?, ?, ?, ?, ?, ?)")
         for (index, row) in rows.enumerated() {
           try insert.run([
-            .integer(run.rawValue), .int(index), .real(row.t), .real(row.s), .real(row.gap), .real(row.jumpError),
+            .integer(run.rawValue), .int(index), .real(row.t), .real(row.s), .real(row.gap),
+            .real(row.jumpError),
           ])
         }
       }
@@ -175,7 +192,10 @@ extension ResultStore {
         _ = try self.status(of: run)
         try database.execute(
           "UPDATE runs SET status = ?, status_step = ?, status_message = ?, finished_at = ? WHERE id = ?",
-          [.text(status.rawValue), .int(step), .text(message), .text(finishedAt.description), .integer(run.rawValue)])
+          [
+            .text(status.rawValue), .int(step), .text(message), .text(finishedAt.description),
+            .integer(run.rawValue),
+          ])
       }
     }
   }
@@ -193,7 +213,8 @@ extension ResultStore {
       ) { row in (try row.int64(0), try row.text(1), try row.optionalInt(2)) }
       guard let (id, text, step) = rows.first else { return nil }
       guard let status = RunStatus(rawValue: text) else {
-        throw StorageError.malformedRow(path: path, detail: "run \(id) has unknown status '\(text)'")
+        throw StorageError.malformedRow(
+          path: path, detail: "run \(id) has unknown status '\(text)'")
       }
       return RunSummary(id: RunID(id), status: status, lastEvaluatedStep: step)
     }
@@ -211,7 +232,8 @@ extension ResultStore {
           "DELETE FROM metrics WHERE evaluation_id IN (SELECT id FROM evaluations WHERE run_id = ? AND step > ?)",
           [.integer(run.rawValue), .int(step)])
         try database.execute(
-          "DELETE FROM evaluations WHERE run_id = ? AND step > ?", [.integer(run.rawValue), .int(step)])
+          "DELETE FROM evaluations WHERE run_id = ? AND step > ?",
+          [.integer(run.rawValue), .int(step)])
         try database.execute(
           """
           UPDATE runs SET status = 'running', status_step = NULL, status_message = NULL, finished_at = NULL,

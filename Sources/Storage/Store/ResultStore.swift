@@ -28,11 +28,13 @@ public final class ResultStore: ResultSink, @unchecked Sendable {
       // Reads only, so a damaged file is never written to.
       let problems = try database.quickCheck()
       guard problems == ["ok"] else {
-        throw StorageError.corrupt(path: path, detail: "quick_check: " + problems.prefix(3).joined(separator: "; "))
+        throw StorageError.corrupt(
+          path: path, detail: "quick_check: " + problems.prefix(3).joined(separator: "; "))
       }
       let version = try database.userVersion()
       guard version <= Schema.latestVersion else {
-        throw StorageError.schemaTooNew(path: path, version: version, supported: Schema.latestVersion)
+        throw StorageError.schemaTooNew(
+          path: path, version: version, supported: Schema.latestVersion)
       }
       try database.setJournalMode("wal")
       try database.execute("PRAGMA synchronous = NORMAL")
@@ -72,8 +74,15 @@ public final class ResultStore: ResultSink, @unchecked Sendable {
     let running = try database.query(
       "SELECT id, process_id, process_start FROM runs WHERE status = 'running' AND host = ?",
       [.text(host)]
-    ) { row in (id: try row.int64(0), pid: Int32(truncatingIfNeeded: try row.int64(1)), start: try row.optionalInt(2)) }
-    let gone = running.filter { !ProcessLiveness.isAlive(pid: $0.pid, startTime: $0.start.map { Int64($0) }) }
+    ) { row in
+      (
+        id: try row.int64(0), pid: Int32(truncatingIfNeeded: try row.int64(1)),
+        start: try row.optionalInt(2)
+      )
+    }
+    let gone = running.filter {
+      !ProcessLiveness.isAlive(pid: $0.pid, startTime: $0.start.map { Int64($0) })
+    }
     guard !gone.isEmpty else { return [] }
     let now = Timestamp.now().description
     try database.transaction {

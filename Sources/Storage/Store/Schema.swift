@@ -18,7 +18,8 @@ public enum Schema {
   /// Every migration, in order.
   public static let migrations: [Migration] = [
     Migration(
-      version: 1, summary: "machines, commits, suites, cells, runs, evaluations, metrics, coefficients, gaps",
+      version: 1,
+      summary: "machines, commits, suites, cells, runs, evaluations, metrics, coefficients, gaps",
       sql: """
         CREATE TABLE machines (
           id TEXT PRIMARY KEY,
@@ -177,7 +178,9 @@ public enum Schema {
   /// in its own transaction with its `user_version` update, so a crash leaves the database at a
   /// version boundary. Returns the versions applied.
   @discardableResult
-  public static func migrate(_ database: SQLiteDatabase, upTo target: Int = latestVersion) throws -> [Int] {
+  public static func migrate(_ database: SQLiteDatabase, upTo target: Int = latestVersion) throws
+    -> [Int]
+  {
     precondition(target >= 0 && target <= latestVersion, "Schema.migrate: no version \(target)")
     var applied: [Int] = []
     guard try database.userVersion() < target else { return applied }
