@@ -171,10 +171,10 @@ extension Tensor {
           var offsetA = 0
           var offsetB = 0
           for row in 0..<outer {
-            let target = out.baseAddress! + row * inner
+            let target = out.address + row * inner
             if innerA == 1 || innerB == 1 {
               RowKernels.apply(
-                Operation.self, pa.baseAddress! + offsetA, strideX: innerA, pb.baseAddress! + offsetB, strideY: innerB,
+                Operation.self, pa.address + offsetA, strideX: innerA, pb.address + offsetB, strideY: innerB,
                 into: target, count: inner)
             } else {
               let value = Operation.apply(pa[offsetA], pb[offsetB])
@@ -225,9 +225,9 @@ extension Tensor {
         var index = [Int](repeating: 0, count: max(rank - 1, 0))
         var offset = 0
         for row in 0..<outer {
-          let src = source.baseAddress! + row * inner
+          let src = source.address + row * inner
           if innerStride == 1 {
-            RowKernels.accumulate(src, into: result.baseAddress! + offset, count: inner)
+            RowKernels.accumulate(src, into: result.address + offset, count: inner)
           } else {
             var sum = result[offset]
             for q in 0..<inner { sum += src[q] }

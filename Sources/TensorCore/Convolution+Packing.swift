@@ -119,7 +119,7 @@ extension Convolution {
     { panels, layout, out in
       let micro = GemmKernel.microColumns
       withUnsafeTemporaryAllocation(of: Int.self, capacity: micro) { laneBuffer in
-        let lanes = laneBuffer.baseAddress!
+        let lanes = laneBuffer.address
         for jp in panels {
           let j0 = jp * micro
           let width = min(micro, pixels - j0)

@@ -120,7 +120,7 @@ public enum Convolution {
       if out.isEmpty { return }
       input.scalars.withUnsafeBufferPointer { px in
         weight.scalars.withUnsafeBufferPointer { pw in
-          let shared = UncheckedSendable((px.baseAddress!, pw.baseAddress!, out.baseAddress!))
+          let shared = UncheckedSendable((px.address, pw.address, out.address))
           ComputeThreads.forEachTask(chunks.count) { task in
             let (x, w, y) = shared.value
             let images = chunks[task]
@@ -130,7 +130,7 @@ public enum Convolution {
               withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
                 let taps = window.tapOffsets()
                 taps.withUnsafeBufferPointer { taps in
-                  forwardDirect(window, images: images.count, taps: taps.baseAddress!, tapCount: depth, weights: w,
+                  forwardDirect(window, images: images.count, taps: taps.address, tapCount: depth, weights: w,
                     outChannels: outChannels, output: y + images.lowerBound * outChannels * plane)
                 }
               }
@@ -139,7 +139,7 @@ public enum Convolution {
             withImageWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
               let taps = window.tapOffsets()
               taps.withUnsafeBufferPointer { taps in
-                let packB = packIm2col(window, taps: taps.baseAddress!, pixels: columns)
+                let packB = packIm2col(window, taps: taps.address, pixels: columns)
                 let weights = MatrixOperand(w, leadingDimension: depth)
                 if images.count == 1 {
                   GemmKernel.run(m: outChannels, n: plane, k: depth, a: weights, packB: packB,
@@ -221,7 +221,7 @@ public enum Convolution {
                 // An empty array still has a base address (the shared empty storage): pass nil
                 // explicitly for a gradient that is not wanted.
                 let shared = UncheckedSendable(
-                  (px.baseAddress!, pw.baseAddress!, pg.baseAddress!, needInput ? pdx.baseAddress : nil,
+                  (px.address, pw.address, pg.address, needInput ? pdx.baseAddress : nil,
                    needWeight ? pdw.baseAddress : nil))
                 ComputeThreads.forEachTask(groups.count) { task in
                   let (x, w, g, dx, dw) = shared.value
@@ -248,7 +248,7 @@ public enum Convolution {
       partials.withUnsafeBufferPointer { p in
         sum.withUnsafeMutableBufferPointer { s in
           for group in 0..<groups.count {
-            let part = p.baseAddress! + group * weightSize
+            let part = p.address + group * weightSize
             for i in 0..<weightSize { s[i] += part[i] }
           }
         }
@@ -277,7 +277,7 @@ public enum Convolution {
       withImageWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
         let taps = window.tapOffsets()
         taps.withUnsafeBufferPointer { taps in
-          let packB = packIm2colTransposed(window, taps: taps.baseAddress!, tapCount: depth)
+          let packB = packIm2colTransposed(window, taps: taps.address, tapCount: depth)
           withUpstreamMatrix(upstream, images: images.count, outChannels: outChannels, plane: plane) { gradientOut in
             GemmKernel.run(m: outChannels, n: depth, k: columns, a: gradientOut, packB: packB,
               c: dw, ldc: depth, accumulate: accumulate, parallel: false)

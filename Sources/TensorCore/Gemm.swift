@@ -81,9 +81,9 @@ extension Tensor {
         b.scalars.withUnsafeBufferPointer { pb in
           Gemm.multiply(
             m: m, n: n, k: k,
-            a: MatrixOperand(pa.baseAddress!, leadingDimension: a.shape[1], transposed: transposeA),
-            b: MatrixOperand(pb.baseAddress!, leadingDimension: b.shape[1], transposed: transposeB),
-            c: out.baseAddress!, ldc: n, accumulate: false)
+            a: MatrixOperand(pa.address, leadingDimension: a.shape[1], transposed: transposeA),
+            b: MatrixOperand(pb.address, leadingDimension: b.shape[1], transposed: transposeB),
+            c: out.address, ldc: n, accumulate: false)
         }
       }
     }

@@ -27,6 +27,8 @@ enum GemmKernel {
   static let maxRowPanelsPerTask = 16
   /// Most micro-panels of columns in one task's tile (256 columns).
   static let maxColumnPanelsPerTask = 16
+  /// Shares the packing is split into when the product runs on the pool.
+  static let packTaskCount = 4
   /// Below this many multiply-adds a product runs on the calling thread: waking the pool costs
   /// more than it saves. Results do not depend on it.
   static let parallelThreshold = 1 << 18
@@ -141,16 +143,17 @@ enum GemmKernel {
       ScratchBuffers.with(capacity: layout.packedACount) { packedA in
         ScratchBuffers.with(capacity: layout.packedBCount) { packedB in
           let shared = UncheckedSendable((a, packB, c, packedA, packedB))
-          // Step 1: pack; A by row chunk, then B by column chunk.
-          let rowChunkCount = partition.rowChunks.count
-          let packTasks = rowChunkCount + partition.columnChunks.count
+          // Step 1: pack. Task i packs the i-th of `packTasks` near-equal shares of both A's
+          // and B's panels, so that the shares are balanced whatever the shape.
+          let packTasks = useThreads ? packTaskCount : 1
+          let rowShares = Partition.split(layout.rowPanels, into: packTasks)
+          let columnShares = Partition.split(layout.columnPanels, into: packTasks)
           let pack = { (task: Int) in
             let (a, packB, _, packedA, packedB) = shared.value
-            if task < rowChunkCount {
-              packRowPanels(a, panels: partition.rowChunks[task], layout: layout, into: packedA)
-            } else {
-              packB(partition.columnChunks[task - rowChunkCount], layout, packedB)
+            if !rowShares[task].isEmpty {
+              packRowPanels(a, panels: rowShares[task], layout: layout, into: packedA)
             }
+            if !columnShares[task].isEmpty { packB(columnShares[task], layout, packedB) }
           }
           // Step 2: one task per tile of C.
           let columnChunkCount = partition.columnChunks.count
@@ -212,7 +215,7 @@ enum GemmKernel {
     ldc: Int, height: Int, width: Int, startFromC: Bool
   ) {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: microRows * microColumns) { scratch in
-      let tile = scratch.baseAddress!
+      let tile = scratch.address
       tile.initialize(repeating: 0, count: microRows * microColumns)
       if startFromC {
         for r in 0..<height {

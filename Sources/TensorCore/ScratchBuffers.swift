@@ -73,3 +73,23 @@ enum ScratchBuffers {
 
   static let pool = Pool()
 }
+
+/// A valid, never-dereferenced address for empty buffers, so kernels can take `address` without
+/// force-unwrapping `baseAddress` (they do no work when the count is 0).
+enum EmptyBufferAddress {
+  nonisolated(unsafe) static let raw = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+}
+
+extension UnsafeBufferPointer {
+  /// `baseAddress`, or a valid placeholder when the buffer is empty.
+  var address: UnsafePointer<Element> {
+    baseAddress ?? UnsafePointer(EmptyBufferAddress.raw.assumingMemoryBound(to: Element.self))
+  }
+}
+
+extension UnsafeMutableBufferPointer {
+  /// `baseAddress`, or a valid placeholder when the buffer is empty.
+  var address: UnsafeMutablePointer<Element> {
+    baseAddress ?? EmptyBufferAddress.raw.assumingMemoryBound(to: Element.self)
+  }
+}
