@@ -144,7 +144,14 @@ struct ReportRendererTests {
       ).first
     ).contents
     #expect(losing.contains("| `ctm` | 3/3 | 250 [250, 250] | 0.6 [0.6, 0.6] |"))
-    #expect(losing.contains("Slower than the reference in steps (speed-up below 1): `ctm`"))
+    #expect(
+      losing.contains(
+        "- Slower than the reference (interval below 1): `ctm` on fd-pixels (NFE 2) <= 0.6"))
+    #expect(losing.contains("- Faster than the reference (interval above 1): none."))
+    let markdown2 = try #require(
+      ReportRenderer.render(SyntheticResults().results(), options: options).first)
+    #expect(
+      markdown2.contents.contains("- Faster than the reference (interval above 1): `analytic` on"))
   }
 
   @Test("the comparison section and the verdict Markdown")

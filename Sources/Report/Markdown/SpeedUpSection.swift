@@ -71,18 +71,41 @@ enum SpeedUpSection {
         }
       }
     }
-    let slower = entries.filter {
-      $0.candidate.arm.preconditioning != suite.referencePreconditioning
-        && ($0.stepsSpeedUp?.estimate ?? .nan) < 1
-    }
-    if !slower.isEmpty {
-      lines.append(
-        "\nSlower than the reference in steps (speed-up below 1): "
-          + slower.map {
-            "\(Cell.code($0.candidate.arm.preconditioning)) on \($0.target) (\($0.setting))"
-          }
-          .joined(separator: "; ") + ".")
-    }
+    lines.append(summary(entries, context: context))
     return (lines.joined(separator: "\n"), [])
+  }
+
+  /// Which preconditionings are faster, slower or not distinguishable from the reference, by
+  /// their interval on steps: every case is listed, whichever way it goes.
+  static func summary(_ entries: [SpeedUpEntry], context: ReportContext) -> String {
+    let reference = context.results.suite.referencePreconditioning
+    var faster: [String] = []
+    var slower: [String] = []
+    var unclear: [String] = []
+    for entry in entries where entry.candidate.arm.preconditioning != reference {
+      guard let interval = entry.stepsSpeedUp, !interval.estimate.isNaN else { continue }
+      let text =
+        "\(Cell.code(entry.candidate.arm.preconditioning)) on \(entry.target) (\(entry.setting), "
+        + "\(Cell.number(interval.estimate)))"
+      if interval.lower > 1 {
+        faster.append(text)
+      } else if interval.upper < 1 {
+        slower.append(text)
+      } else {
+        unclear.append(text)
+      }
+    }
+    guard !(faster.isEmpty && slower.isEmpty && unclear.isEmpty) else { return "" }
+    func line(_ title: String, _ items: [String]) -> String {
+      "- \(title): " + (items.isEmpty ? "none" : items.joined(separator: "; ")) + "."
+    }
+    let level = Int((context.options.level * 100).rounded())
+    return "\n**Summary, steps to target** (by the \(level)% interval of the speed-up against "
+      + "\(Cell.code(reference))):\n\n"
+      + [
+        line("Faster than the reference (interval above 1)", faster),
+        line("Slower than the reference (interval below 1)", slower),
+        line("Not distinguishable from the reference (interval contains 1)", unclear),
+      ].joined(separator: "\n")
   }
 }
