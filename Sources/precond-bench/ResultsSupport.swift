@@ -35,7 +35,8 @@ enum ResultsSupport {
     case let failure as CommandFailure: return failure
     case let error as StorageError:
       switch error {
-      case .notFound, .corrupt, .schemaTooNew, .malformedRow: return .malformed(error.description)
+      case .notFound, .corrupt, .schemaTooNew, .malformedRow, .foreignDatabase:
+        return .malformed(error.description)
       case .invalidMerge: return .usage(error.description)
       }
     case let error as SQLiteError:

@@ -44,6 +44,39 @@ struct DatabaseFileTests {
     }
   }
 
+  @Test(
+    "another application's SQLite database is refused and left untouched; ours carry our application_id"
+  )
+  func foreign() throws {
+    try withTemporaryDatabase { temporary in
+      let foreign = temporary.file("other-app.sqlite")
+      do {
+        let database = try SQLiteDatabase(path: foreign, mode: .create)
+        try database.executeScript(
+          "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes VALUES (1, 'x');"
+        )
+      }
+      let before = fileBytes(foreign)
+      do {
+        _ = try ResultStore(path: foreign)
+        Issue.record("expected an error")
+      } catch let error as StorageError {
+        guard case .foreignDatabase(let path, _, let tables) = error else {
+          Issue.record("unexpected \(error)")
+          return
+        }
+        #expect(path == foreign && tables == 1)
+        #expect(error.description.contains("not a PrecondBench results database"))
+      }
+      #expect(fileBytes(foreign) == before)
+      _ = try ResultStore(path: temporary.path, create: true)
+      let ours = try SQLiteDatabase(path: temporary.path, mode: .readOnly)
+      #expect(
+        try ours.query("PRAGMA application_id") { try $0.int64(0) } == [Int64(Schema.applicationID)]
+      )
+    }
+  }
+
   @Test("a database from a newer precond-bench is refused")
   func newerSchema() throws {
     try withTemporaryDatabase { temporary in

@@ -32,6 +32,16 @@ public final class ResultStore: ResultSink, @unchecked Sendable {
           path: path, detail: "quick_check: " + problems.prefix(3).joined(separator: "; "))
       }
       let version = try database.userVersion()
+      let application = try database.query("PRAGMA application_id") { try $0.int64(0) }.first ?? 0
+      let tables =
+        try database.query("SELECT count(*) FROM sqlite_master") { try $0.int(0) }.first ?? 0
+      // Ours, or empty (new), or an unmarked database of ours; anything else is someone else's.
+      guard
+        application == Int64(Schema.applicationID)
+          || (application == 0 && (version > 0 || tables == 0))
+      else {
+        throw StorageError.foreignDatabase(path: path, applicationID: application, tables: tables)
+      }
       guard version <= Schema.latestVersion else {
         throw StorageError.schemaTooNew(
           path: path, version: version, supported: Schema.latestVersion)

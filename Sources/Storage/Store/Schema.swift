@@ -12,6 +12,10 @@ public enum Schema {
     public let sql: String
   }
 
+  /// `PRAGMA application_id` of a PrecondBench results database ("PBNC"), set by migration 1:
+  /// it tells our databases from other SQLite files, which are never written to.
+  public static let applicationID: Int32 = 0x5042_4E43
+
   /// The version a database has after every migration.
   public static var latestVersion: Int { migrations.count }
 
@@ -21,6 +25,7 @@ public enum Schema {
       version: 1,
       summary: "machines, commits, suites, cells, runs, evaluations, metrics, coefficients, gaps",
       sql: """
+        PRAGMA application_id = 1346522691;
         CREATE TABLE machines (
           id TEXT PRIMARY KEY,
           cpu_model TEXT NOT NULL,

@@ -12,6 +12,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
   case malformedRow(path: String, detail: String)
   /// Two databases cannot be merged as asked.
   case invalidMerge(String)
+  /// An SQLite database of another application (it is left untouched).
+  case foreignDatabase(path: String, applicationID: Int64, tables: Int)
 
   /// The message.
   public var description: String {
@@ -29,6 +31,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
       return "\(path): \(detail). The database was modified outside precond-bench or by an "
         + "incompatible version; restore it from a copy or run the suite again"
     case .invalidMerge(let message): return message
+    case .foreignDatabase(let path, let applicationID, let tables):
+      return "\(path): an SQLite database, but not a PrecondBench results database (application_id "
+        + "\(applicationID), \(tables) schema objects). It was left as it is; choose another --db path"
     }
   }
 }
