@@ -13,3 +13,8 @@ if [ ${#needed[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${needed[@]}" >/dev/null
 fi
+# Python side (Scripts/ only): NumPy and Pillow for prepare-dataset and its test.
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy >/dev/null 2>&1 || echo "note: could not install numpy for python3" >&2
+  python3 -c "import PIL" 2>/dev/null || python3 -m pip install -q pillow >/dev/null 2>&1 || echo "note: could not install pillow; PNG conversion tests will be skipped" >&2
+fi

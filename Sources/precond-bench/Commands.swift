@@ -1,5 +1,6 @@
 /// Every command, in the order `--help` lists them. Add new commands here.
 let allCommands: [any Subcommand.Type] = [
+  RunCommand.self,
   SuitesCommand.self,
   TeacherTrainCommand.self,
   TeacherInfoCommand.self,
