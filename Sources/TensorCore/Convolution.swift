@@ -121,7 +121,7 @@ public enum Convolution {
       input.scalars.withUnsafeBufferPointer { px in
         weight.scalars.withUnsafeBufferPointer { pw in
           let shared = UncheckedSendable((px.address, pw.address, out.address))
-          ComputeThreads.forEachTask(chunks.count) { task in
+          ClaimedTasks.forEach(chunks.count) { task in
             let (x, w, y) = shared.value
             let images = chunks[task]
             let columns = images.count * plane
@@ -223,7 +223,7 @@ public enum Convolution {
                 let shared = UncheckedSendable(
                   (px.address, pw.address, pg.address, needInput ? pdx.baseAddress : nil,
                    needWeight ? pdw.baseAddress : nil))
-                ComputeThreads.forEachTask(groups.count) { task in
+                ClaimedTasks.forEach(groups.count) { task in
                   let (x, w, g, dx, dw) = shared.value
                   let group = groups[task]
                   var first = group.lowerBound

@@ -1,15 +1,17 @@
 /// The packed, register-tiled SIMD product behind `Gemm.multiply` (the BLIS/GotoBLAS scheme).
 ///
-/// Three steps:
-/// 1. `op(A)` is packed once into micro-panels of `microRows` rows and `op(B)` into micro-panels
-///    of `microColumns` columns, both cut along `k` into blocks of `depthBlock` and zero-padded
-///    at the edges (`GemmKernel+Packing.swift`). Packing is a copy, split over the pool.
-/// 2. `C` is cut into a fixed grid of tiles (`Partition`, a function of the shape only), one task
-///    each; a task walks the depth blocks in increasing order and, inside a block, runs the
-///    `microRows x microColumns` register kernel over its micro-tiles.
-/// 3. The kernel holds a 6x16 tile of `C` in 12 SIMD8 accumulators. It starts them from zero in
-///    the first depth block (from `C` itself when accumulating) and from the stored partial result
-///    in later blocks, and adds `a_ip * b_pj` with one fused multiply-add per step.
+/// - `C` is cut into a fixed grid of tiles (`Partition`, a function of the shape only). The tiles
+///   are tasks on the pool, each taken by whichever thread is free (`ClaimedTasks`).
+/// - `op(A)` is packed into micro-panels of `microRows` rows and `op(B)` into micro-panels of
+///   `microColumns` columns, both cut along `k` into blocks of `depthBlock` and zero-padded at
+///   the edges (`GemmKernel+Packing.swift`). Each tile's row chunk of A and column chunk of B is
+///   packed once, by the first task that needs it (`PackOnce`), so one dispatch covers packing
+///   and arithmetic. Packing is a copy.
+/// - A task walks the depth blocks in increasing order and, inside a block, runs the
+///   `microRows x microColumns` register kernel over its micro-tiles. The kernel holds a 6x16
+///   tile of `C` in 12 SIMD8 accumulators, starts them from zero in the first depth block (from
+///   `C` itself when accumulating) and from the stored partial result in later blocks, and adds
+///   `a_ip * b_pj` with one fused multiply-add per step.
 ///
 /// So every element of `C` is the single chain
 /// `fma(a[i,k-1], b[k-1,j], ... fma(a[i,0], b[0,j], (accumulate ? C[i,j] : 0)))` in increasing
@@ -27,8 +29,6 @@ enum GemmKernel {
   static let maxRowPanelsPerTask = 16
   /// Most micro-panels of columns in one task's tile (256 columns).
   static let maxColumnPanelsPerTask = 16
-  /// Shares the packing is split into when the product runs on the pool.
-  static let packTaskCount = 4
   /// Below this many multiply-adds a product runs on the calling thread: waking the pool costs
   /// more than it saves. Results do not depend on it.
   static let parallelThreshold = 1 << 18
@@ -143,32 +143,27 @@ enum GemmKernel {
       ScratchBuffers.with(capacity: layout.packedACount) { packedA in
         ScratchBuffers.with(capacity: layout.packedBCount) { packedB in
           let shared = UncheckedSendable((a, packB, c, packedA, packedB))
-          // Step 1: pack. Task i packs the i-th of `packTasks` near-equal shares of both A's
-          // and B's panels, so that the shares are balanced whatever the shape.
-          let packTasks = useThreads ? packTaskCount : 1
-          let rowShares = Partition.split(layout.rowPanels, into: packTasks)
-          let columnShares = Partition.split(layout.columnPanels, into: packTasks)
-          let pack = { (task: Int) in
-            let (a, packB, _, packedA, packedB) = shared.value
-            if !rowShares[task].isEmpty {
-              packRowPanels(a, panels: rowShares[task], layout: layout, into: packedA)
-            }
-            if !columnShares[task].isEmpty { packB(columnShares[task], layout, packedB) }
-          }
-          // Step 2: one task per tile of C.
+          // One pass over the tiles, each packing (once, whoever gets there first) the A row
+          // chunk and B column chunk it needs: a single dispatch to the pool, whose wake-up
+          // costs ~50 us on this VM, and packing spread over the threads.
+          let packedRows = PackOnce(count: partition.rowChunks.count)
+          let packedColumns = PackOnce(count: partition.columnChunks.count)
           let columnChunkCount = partition.columnChunks.count
           let compute = { (task: Int) in
-            let (_, _, c, packedA, packedB) = shared.value
+            let (a, packB, c, packedA, packedB) = shared.value
+            let row = task / columnChunkCount
+            let column = task % columnChunkCount
+            packedRows.ensure(row) {
+              packRowPanels(a, panels: partition.rowChunks[row], layout: layout, into: packedA)
+            }
+            packedColumns.ensure(column) { packB(partition.columnChunks[column], layout, packedB) }
             tile(
-              rowPanels: partition.rowChunks[task / columnChunkCount],
-              columnPanels: partition.columnChunks[task % columnChunkCount],
+              rowPanels: partition.rowChunks[row], columnPanels: partition.columnChunks[column],
               layout: layout, packedA: packedA, packedB: packedB, c: c, ldc: ldc, accumulate: accumulate)
           }
           if useThreads {
-            ComputeThreads.forEachTask(packTasks, pack)
-            ComputeThreads.forEachTask(partition.taskCount, compute)
+            ClaimedTasks.forEach(partition.taskCount, compute)
           } else {
-            for task in 0..<packTasks { pack(task) }
             for task in 0..<partition.taskCount { compute(task) }
           }
         }

@@ -152,7 +152,7 @@ public enum SiLU {
       body(0..<count)
       return
     }
-    ComputeThreads.forEachTask(blocks) { block in
+    ClaimedTasks.forEach(blocks) { block in
       body((block * blockSize)..<min(count, (block + 1) * blockSize))
     }
   }
