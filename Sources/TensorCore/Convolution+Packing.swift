@@ -123,7 +123,24 @@ extension Convolution {
         for jp in panels {
           let j0 = jp * micro
           let width = min(micro, pixels - j0)
-          for q in 0..<micro { lanes[q] = q < width ? window.pixelOffset(j0 + q) : 0 }
+          // Offsets of the panel's pixels, stepping along rows from the first (one division).
+          var image = j0 / window.plane
+          var s = j0 - image * window.plane
+          var y = s / window.width
+          var x = s - y * window.width
+          for q in 0..<micro {
+            lanes[q] = q < width ? image * window.imageStride + y * window.rowStride + x : 0
+            x += 1
+            if x == window.width {
+              x = 0
+              y += 1
+              s += window.width
+              if y == window.height {
+                y = 0
+                image += 1
+              }
+            }
+          }
           // 8 pixels in one padded row: one vector load per tap.
           let lowContiguous = width >= 8 && lanes[7] == lanes[0] + 7
           let highContiguous = width == micro && lanes[micro - 1] == lanes[8] + 7

@@ -41,7 +41,10 @@ public enum Convolution {
 
   /// Images per chunk for planes of `plane` pixels and `depth` taps.
   static func imagesPerChunk(plane: Int, depth: Int, batch: Int) -> Int {
-    let columns = max(minimumChunkColumns, chunkElements / max(depth, 1))
+    // Shallow products (a 1-channel first layer: 9 taps) are dominated by per-call costs, so
+    // they get wider chunks; otherwise one image of 256+ pixels is enough, and more would only
+    // add the copy of the chunk's result into the NCHW output.
+    let columns = depth < 32 ? max(minimumChunkColumns, chunkElements / max(depth, 1)) : minimumChunkColumns
     return max(1, min(batch, columns / max(plane, 1)))
   }
 
