@@ -91,15 +91,20 @@ public struct RandomStream: Sendable, Hashable {
   /// `count` standard normal draws for sample `sample`, by the Box-Muller transform on pairs of
   /// uniforms, computed in Double and rounded once.
   public func normal(sample: Int, count: Int) -> [Double] {
-    let w = words(sample: sample, count: 2 * ((count + 1) / 2))
+    RandomStream.boxMuller(words(sample: sample, count: 2 * ((count + 1) / 2))[...], count: count)
+  }
+
+  /// Standard normals from consecutive pairs of 32-bit words by the Box-Muller transform:
+  /// `u1, u2` in (0, 1), `r = sqrt(-2 ln u1)`, `(r cos 2 pi u2, r sin 2 pi u2)`. `words` must
+  /// hold at least `2 ceil(count / 2)` words.
+  public static func boxMuller(_ words: ArraySlice<UInt32>, count: Int) -> [Double] {
+    precondition(words.count >= 2 * ((count + 1) / 2), "boxMuller: \(words.count) words for \(count) normals")
     var out = [Double]()
     out.reserveCapacity(count)
-    var i = 0
+    var i = words.startIndex
     while out.count < count {
-      let u1 = RandomStream.unitInterval(w[i])
-      let u2 = RandomStream.unitInterval(w[i + 1])
-      let radius = (-2.0 * log(u1)).squareRoot()
-      let angle = 2.0 * Double.pi * u2
+      let radius = (-2.0 * log(unitInterval(words[i]))).squareRoot()
+      let angle = 2.0 * Double.pi * unitInterval(words[i + 1])
       out.append(radius * cos(angle))
       if out.count < count { out.append(radius * sin(angle)) }
       i += 2

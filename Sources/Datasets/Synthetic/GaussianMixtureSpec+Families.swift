@@ -60,7 +60,7 @@ extension GaussianMixtureSpec {
     for k in 0..<components {
       let words = stream.words(sample: k, count: 2 + 2 * ((dimension + 1) / 2))
       weights.append(0.5 + RandomStream.unitInterval(words[0]))
-      let z = boxMuller(words[2...], count: dimension)
+      let z = RandomStream.boxMuller(words[2...], count: dimension)
       let norm = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
       means.append(z.map { radius * $0 / max(norm, .leastNormalMagnitude) })
     }
@@ -90,23 +90,5 @@ extension GaussianMixtureSpec {
     return GaussianMixtureSpec(
       weights: [Double](repeating: 1 / Double(k), count: k), means: means,
       variances: [Double](repeating: variance, count: k))
-  }
-
-  /// Standard normals from pairs of 32-bit words by the Box-Muller transform (the same map as
-  /// `RandomStream.normal`).
-  static func boxMuller(_ words: ArraySlice<UInt32>, count: Int) -> [Double] {
-    var out: [Double] = []
-    out.reserveCapacity(count)
-    var i = words.startIndex
-    while out.count < count {
-      let u1 = RandomStream.unitInterval(words[i])
-      let u2 = RandomStream.unitInterval(words[i + 1])
-      let radius = (-2.0 * log(u1)).squareRoot()
-      let angle = 2.0 * Double.pi * u2
-      out.append(radius * cos(angle))
-      if out.count < count { out.append(radius * sin(angle)) }
-      i += 2
-    }
-    return out
   }
 }

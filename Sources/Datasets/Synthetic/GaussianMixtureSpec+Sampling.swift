@@ -40,7 +40,7 @@ extension GaussianMixtureSpec {
         break
       }
     }
-    return (component, GaussianMixtureSpec.boxMuller(words[2...], count: d))
+    return (component, RandomStream.boxMuller(words[2...], count: d))
   }
 
   private func checkShape() {
