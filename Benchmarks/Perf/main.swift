@@ -12,9 +12,8 @@ enum PerfCommand: String, CaseIterable {
   case gemm
   case conv
   case elementwise
-  // Dispatch slot for the training-step benchmark (another engineer implements it in
-  // TrainStepCommand.swift; the script Scripts/side-by-side.py already calls it).
   case trainStep = "train-step"
+  case empiricalTeacher = "empirical-teacher"
 
   var spec: CommandSpec {
     switch self {
@@ -22,6 +21,7 @@ enum PerfCommand: String, CaseIterable {
     case .conv: ConvolutionCommand.spec
     case .elementwise: ElementwiseCommand.spec
     case .trainStep: TrainStepCommand.spec
+    case .empiricalTeacher: EmpiricalTeacherCommand.spec
     }
   }
 
@@ -31,6 +31,7 @@ enum PerfCommand: String, CaseIterable {
     case .conv: try ConvolutionCommand.run(arguments)
     case .elementwise: try ElementwiseCommand.run(arguments)
     case .trainStep: try TrainStepCommand.run(arguments)
+    case .empiricalTeacher: try EmpiricalTeacherCommand.run(arguments)
     }
   }
 }
