@@ -35,6 +35,7 @@ public enum ComputeThreads {
       for task in 0..<tasks { body(task) }
       return
     }
+    if WorkerPool.shared.run(tasks: tasks, threads: threads, body) { return }
     withoutActuallyEscaping(body) { escapable in
       let box = UncheckedSendable(escapable)
       DispatchQueue.concurrentPerform(iterations: threads) { worker in
