@@ -140,23 +140,17 @@ public struct TeacherTrainer {
 
   /// The trainer's state as a checkpoint (parameters, EMA, optimiser moments, step).
   public func checkpoint(metadata: [String: String] = [:]) -> Checkpoint {
-    var checkpoint = Checkpoint(metadata: metadata.merging(["step": "\(step)"]) { $1 })
+    var checkpoint = Checkpoint(metadata: metadata)
     checkpoint.store(parameters, as: "parameters")
     checkpoint.store(averaged, as: "ema")
-    checkpoint.store(optimizer.firstMoments, as: "adam.m")
-    checkpoint.store(optimizer.secondMoments, as: "adam.v")
+    checkpoint.store(optimizer)
     return checkpoint
   }
 
   /// Restores the state saved by `checkpoint()`; continuing gives the same bits as never stopping.
   public mutating func restore(from checkpoint: Checkpoint) throws {
-    guard let text = checkpoint.metadata["step"], let savedStep = Int(text) else {
-      throw CheckpointError(path: nil, reason: "missing step in teacher checkpoint metadata")
-    }
+    optimizer = try checkpoint.optimizer(configuration.optimizer, like: parameters)
     parameters = try checkpoint.parameters("parameters", like: parameters)
     averaged = try checkpoint.parameters("ema", like: parameters)
-    optimizer = Optimizer(configuration.optimizer,
-      firstMoments: try checkpoint.parameters("adam.m", like: parameters),
-      secondMoments: try checkpoint.parameters("adam.v", like: parameters), step: savedStep)
   }
 }

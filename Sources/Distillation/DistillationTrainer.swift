@@ -164,28 +164,23 @@ public struct DistillationTrainer {
 
   /// The trainer's state as a checkpoint; `restore(from:)` continues bit for bit.
   public func checkpoint(metadata: [String: String] = [:]) -> Checkpoint {
-    var checkpoint = Checkpoint(metadata: metadata.merging(["step": "\(step)", "configuration": canonicalJSON(configuration)]) { $1 })
+    var checkpoint = Checkpoint(metadata: metadata.merging(["configuration": canonicalJSON(configuration)]) { $1 })
     checkpoint.store(parameters, as: "parameters")
     checkpoint.store(target, as: "target")
     checkpoint.store(evaluation, as: "evaluation")
-    checkpoint.store(optimizer.firstMoments, as: "adam.m")
-    checkpoint.store(optimizer.secondMoments, as: "adam.v")
+    checkpoint.store(optimizer)
     return checkpoint
   }
 
   /// Restores the state saved by `checkpoint()`.
   public mutating func restore(from checkpoint: Checkpoint) throws {
-    guard let text = checkpoint.metadata["step"], let saved = Int(text) else {
-      throw CheckpointError(path: nil, reason: "missing step in distillation checkpoint metadata")
-    }
     guard checkpoint.metadata["configuration"] == canonicalJSON(configuration) else {
       throw CheckpointError(path: nil, reason: "the checkpoint was written by a different configuration")
     }
+    optimizer = try checkpoint.optimizer(configuration.optimizer, like: parameters)
     parameters = try checkpoint.parameters("parameters", like: parameters)
     target = try checkpoint.parameters("target", like: parameters)
     evaluation = try checkpoint.parameters("evaluation", like: parameters)
-    optimizer = Optimizer(configuration.optimizer, firstMoments: try checkpoint.parameters("adam.m", like: parameters),
-      secondMoments: try checkpoint.parameters("adam.v", like: parameters), step: saved)
   }
 }
 

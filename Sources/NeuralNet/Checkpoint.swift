@@ -179,3 +179,21 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
   /// "checkpoint PATH: REASON".
   public var description: String { "checkpoint \(path ?? "(in memory)"): \(reason)" }
 }
+
+extension Checkpoint {
+  /// Stores an optimiser's moments (`adam.m`, `adam.v`) and its step (metadata `step`).
+  public mutating func store(_ optimizer: Optimizer) {
+    store(optimizer.firstMoments, as: "adam.m")
+    store(optimizer.secondMoments, as: "adam.v")
+    metadata["step"] = "\(optimizer.step)"
+  }
+
+  /// The optimiser stored by `store(_:)`, for parameters shaped like `template`.
+  public func optimizer(_ configuration: OptimizerConfiguration, like template: ParameterSet) throws -> Optimizer {
+    guard let text = metadata["step"], let step = Int(text) else {
+      throw CheckpointError(path: nil, reason: "missing optimiser step in checkpoint metadata")
+    }
+    return Optimizer(configuration, firstMoments: try parameters("adam.m", like: template),
+      secondMoments: try parameters("adam.v", like: template), step: step)
+  }
+}
