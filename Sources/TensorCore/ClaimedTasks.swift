@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Synchronization
 
 /// Runs a fixed set of tasks on `ComputeThreads`, each task taken by whichever pool thread is
 /// free next (a shared counter), instead of `forEachTask`'s fixed striding.
@@ -25,31 +26,16 @@ enum ClaimedTasks {
     }
   }
 
-  /// Hands out 0, 1, 2, ... up to `limit` under a mutex (a task is tens of microseconds at
-  /// least, so the lock is noise).
+  /// Hands out 0, 1, 2, ... up to `limit` from one atomic counter.
   final class Counter: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let limit: Int
-    // Guarded by `mutex`.
-    private var value = 0
+    private let value = Atomic<Int>(0)
 
-    init(limit: Int) {
-      self.limit = limit
-      mutex = .allocate(capacity: 1)
-      pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-      pthread_mutex_destroy(mutex)
-      mutex.deallocate()
-    }
+    init(limit: Int) { self.limit = limit }
 
     func next() -> Int? {
-      pthread_mutex_lock(mutex)
-      defer { pthread_mutex_unlock(mutex) }
-      guard value < limit else { return nil }
-      value += 1
-      return value - 1
+      let claimed = value.wrappingAdd(1, ordering: .relaxed).oldValue
+      return claimed < limit ? claimed : nil
     }
   }
 }
@@ -57,47 +43,44 @@ enum ClaimedTasks {
 /// Runs each of `count` packing jobs exactly once, on whichever thread first needs its result;
 /// a thread that needs a job another thread is running waits for it (the running job never
 /// waits, so this cannot deadlock, and on one thread nothing ever waits).
+///
+/// A waiter spins on the job's state, yielding the core after a while: a packing job takes tens
+/// of microseconds, about as long as a sleeping thread takes to wake up on this VM (a condition
+/// variable here cost 2-thread products 5-10% of their time).
 final class PackOnce: @unchecked Sendable {
-  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-  private let condition: UnsafeMutablePointer<pthread_cond_t>
-  // 0 not started, 1 running, 2 done; guarded by `mutex`.
-  private var states: [UInt8]
+  private static let notStarted = 0
+  private static let running = 1
+  private static let done = 2
+  private let states: UnsafeMutablePointer<Atomic<Int>>
+  private let count: Int
 
   init(count: Int) {
-    states = [UInt8](repeating: 0, count: count)
-    mutex = .allocate(capacity: 1)
-    condition = .allocate(capacity: 1)
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(condition, nil)
+    self.count = count
+    states = .allocate(capacity: max(count, 1))
+    for index in 0..<count { (states + index).initialize(to: Atomic(PackOnce.notStarted)) }
   }
 
   deinit {
-    pthread_cond_destroy(condition)
-    pthread_mutex_destroy(mutex)
-    condition.deallocate()
-    mutex.deallocate()
+    states.deinitialize(count: count)
+    states.deallocate()
   }
 
   /// Returns once job `index` has run, running it here if nobody has started it.
   func ensure(_ index: Int, _ job: () -> Void) {
-    pthread_mutex_lock(mutex)
-    while true {
-      switch states[index] {
-      case 2:
-        pthread_mutex_unlock(mutex)
-        return
-      case 1:
-        pthread_cond_wait(condition, mutex)
-      default:
-        states[index] = 1
-        pthread_mutex_unlock(mutex)
-        job()
-        pthread_mutex_lock(mutex)
-        states[index] = 2
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
-        return
-      }
+    precondition(index >= 0 && index < count, "PackOnce.ensure: job \(index) of \(count)")
+    let state = states + index
+    if state.pointee.load(ordering: .acquiring) == PackOnce.done { return }
+    if state.pointee.compareExchange(
+      expected: PackOnce.notStarted, desired: PackOnce.running, ordering: .acquiring
+    ).exchanged {
+      job()
+      state.pointee.store(PackOnce.done, ordering: .releasing)
+      return
+    }
+    var spins = 0
+    while state.pointee.load(ordering: .acquiring) != PackOnce.done {
+      spins += 1
+      if spins >= 4096 { sched_yield() }
     }
   }
 }

@@ -9,6 +9,15 @@
 extension Convolution {
   /// Output channels up to which `forward` and the input gradient use the direct kernels.
   static let directMaximumOutputs = 3
+  /// Taps (input channels x k x k) up to which `forward` uses the direct kernels whatever the
+  /// number of outputs: a 1- or 3-channel first layer, whose im2col panels would be 9 or 27 deep,
+  /// too shallow for the matrix product's tile loads and stores to pay off.
+  static let directMaximumDepth = 27
+
+  /// Whether `forward` of this shape runs the direct kernels.
+  static func usesDirectForward(outChannels: Int, depth: Int) -> Bool {
+    outChannels <= directMaximumOutputs || depth <= directMaximumDepth
+  }
 
   /// The pixel blocks of one image: four SIMD8 vectors each, laid over as many rows as fit (a
   /// 32-wide row is one block; 14-wide rows give blocks of two rows of two vectors; 7-wide, four
@@ -59,21 +68,33 @@ extension Convolution {
     _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
     weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>
   ) {
-    // One specialised loop per output count, so unused accumulators take no registers.
-    switch outChannels {
-    case 1:
-      forwardDirectSingle(window, images: images, taps: taps, tapCount: tapCount, weights: weights, output: output)
-    case 2:
-      forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: weights, outChannels: 2, output: output)
-    default:
-      forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: weights, outChannels: 3, output: output)
+    // One specialised loop per output count, so unused accumulators take no registers; more
+    // outputs (a shallow first layer) go three at a time.
+    let imageStride = outChannels * window.plane
+    var first = 0
+    while first < outChannels {
+      let count = min(3, outChannels - first)
+      let groupWeights = weights + first * tapCount
+      let groupOutput = output + first * window.plane
+      switch count {
+      case 1:
+        forwardDirectSingle(window, images: images, taps: taps, tapCount: tapCount, weights: groupWeights,
+          output: groupOutput, imageStride: imageStride)
+      case 2:
+        forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: groupWeights,
+          outChannels: 2, output: groupOutput, imageStride: imageStride)
+      default:
+        forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: groupWeights,
+          outChannels: 3, output: groupOutput, imageStride: imageStride)
+      }
+      first += count
     }
   }
 
   @inline(__always)
   static func forwardDirectLoop(
     _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
-    weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>
+    weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>, imageStride: Int
   ) {
     typealias V = SIMD8<Float>
     let plane = window.plane
@@ -110,7 +131,7 @@ extension Convolution {
             c0.addProduct(w2, x0); c1.addProduct(w2, x1); c2.addProduct(w2, x2); c3.addProduct(w2, x3)
           }
         }
-        let target = output + image * outChannels * plane
+        let target = output + image * imageStride
         storeDirect((a0, a1, a2, a3), (v0, v1, v2, v3), to: target, width: window.width)
         if outChannels > 1 { storeDirect((b0, b1, b2, b3), (v0, v1, v2, v3), to: target + plane, width: window.width) }
         if outChannels > 2 { storeDirect((c0, c1, c2, c3), (v0, v1, v2, v3), to: target + 2 * plane, width: window.width) }
@@ -122,7 +143,7 @@ extension Convolution {
   /// chains hide the latency of the fused multiply-add (four would leave the units half idle).
   static func forwardDirectSingle(
     _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
-    weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, imageStride: Int
   ) {
     typealias V = SIMD8<Float>
     let blocks = DirectBlocks(height: window.height, width: window.width)
@@ -159,7 +180,7 @@ extension Convolution {
           a6.addProduct(w, UnsafeRawPointer(o6 + tap).loadUnaligned(as: V.self))
           a7.addProduct(w, UnsafeRawPointer(o7 + tap).loadUnaligned(as: V.self))
         }
-        let target = output + image * window.plane
+        let target = output + image * imageStride
         storeDirect((a0, a1, a2, a3), (v0, v1, v2, v3), to: target, width: window.width)
         storeDirect((a4, a5, a6, a7), (v4, v5, v6, v7), to: target, width: window.width)
         block += 2

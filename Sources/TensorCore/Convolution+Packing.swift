@@ -17,6 +17,9 @@ extension Convolution {
     let rowStride: Int
     let planeStride: Int
     let imageStride: Int
+    /// Whether at least `directSlack` readable floats follow the window (a padded copy), so a
+    /// vector load may run up to 7 floats past its last pixel.
+    let overReadable: Bool
 
     var plane: Int { height * width }
 
@@ -37,6 +40,7 @@ extension Convolution {
       rowStride = width
       planeStride = height * width
       imageStride = channels * height * width
+      overReadable = false
     }
 
     /// Copies `count` images starting at `images` into `buffer` with a zero border.
@@ -55,6 +59,7 @@ extension Convolution {
       rowStride = paddedWidth
       planeStride = paddedHeight * paddedWidth
       imageStride = channels * planeStride
+      overReadable = true
       // Rows are short (7 to 32 floats), so copy them with inline vector moves rather than a
       // memmove call each.
       let planes = count * channels
@@ -189,13 +194,18 @@ extension Convolution {
           let panel = out + layout.offsetB(block: block, panel: jp)
           var j = k0
           while j < k0 + depth {
-            // A run of pixels along one image row: consecutive addresses for every tap.
+            // A run of pixels at consecutive addresses for every tap: the rest of an image row,
+            // or of the whole plane when rows are stored back to back (unpadded 1x1 windows).
             let s = j % window.plane
-            let run = min(window.width - s % window.width, k0 + depth - j)
+            let rest = window.rowStride == window.width ? window.plane - s : window.width - s % window.width
+            let run = min(rest, k0 + depth - j)
             let base = window.base + window.pixelOffset(j)
             let row = panel + (j - k0) * micro
             var i = 0
-            while i + 8 <= run {
+            // Eight pixels at a time, transposed in registers; a padded window may also read
+            // past a short run (narrow images: 14 or 7 pixels a row) and keep the valid rows.
+            while i + 8 <= run || (window.overReadable && i < run) {
+              let valid = min(8, run - i)
               for half in 0..<2 {
                 @inline(__always) func lanes(_ q: Int) -> SIMD8<Float> {
                   let tap = half * 8 + q
@@ -205,15 +215,15 @@ extension Convolution {
                 let t = GemmKernel.transpose8x8(lanes(0), lanes(1), lanes(2), lanes(3), lanes(4), lanes(5), lanes(6), lanes(7))
                 let to = UnsafeMutableRawPointer(row + i * micro + half * 8)
                 to.storeBytes(of: t.0, toByteOffset: 0, as: SIMD8<Float>.self)
-                to.storeBytes(of: t.1, toByteOffset: 64, as: SIMD8<Float>.self)
-                to.storeBytes(of: t.2, toByteOffset: 128, as: SIMD8<Float>.self)
-                to.storeBytes(of: t.3, toByteOffset: 192, as: SIMD8<Float>.self)
-                to.storeBytes(of: t.4, toByteOffset: 256, as: SIMD8<Float>.self)
-                to.storeBytes(of: t.5, toByteOffset: 320, as: SIMD8<Float>.self)
-                to.storeBytes(of: t.6, toByteOffset: 384, as: SIMD8<Float>.self)
-                to.storeBytes(of: t.7, toByteOffset: 448, as: SIMD8<Float>.self)
+                if valid > 1 { to.storeBytes(of: t.1, toByteOffset: 64, as: SIMD8<Float>.self) }
+                if valid > 2 { to.storeBytes(of: t.2, toByteOffset: 128, as: SIMD8<Float>.self) }
+                if valid > 3 { to.storeBytes(of: t.3, toByteOffset: 192, as: SIMD8<Float>.self) }
+                if valid > 4 { to.storeBytes(of: t.4, toByteOffset: 256, as: SIMD8<Float>.self) }
+                if valid > 5 { to.storeBytes(of: t.5, toByteOffset: 320, as: SIMD8<Float>.self) }
+                if valid > 6 { to.storeBytes(of: t.6, toByteOffset: 384, as: SIMD8<Float>.self) }
+                if valid > 7 { to.storeBytes(of: t.7, toByteOffset: 448, as: SIMD8<Float>.self) }
               }
-              i += 8
+              i += valid
             }
             while i < run {
               for q in 0..<micro { row[i * micro + q] = q < width ? base[i + taps[q0 + q]] : 0 }
@@ -233,35 +243,46 @@ extension Convolution {
   ) -> GemmKernel.ColumnPanelPacker {
     { panels, layout, out in
       let micro = GemmKernel.microColumns
-      for jp in panels {
-        let j0 = jp * micro
-        let width = min(micro, pixels - j0)
-        let image = j0 / plane
-        let s0 = j0 - image * plane
-        // Offset of pixel j0 + q in channel 0 is image * outChannels * plane + s.
-        let contiguous = width == micro && s0 + micro <= plane
-        for block in 0..<layout.depthBlocks {
-          let o0 = block * GemmKernel.depthBlock
-          let depth = layout.depth(ofBlock: block)
-          let panel = out + layout.offsetB(block: block, panel: jp)
-          for p in 0..<depth {
-            let o = o0 + p
-            let to = panel + p * micro
-            if contiguous {
-              let from = UnsafeRawPointer(upstream + (image * outChannels + o) * plane + s0)
-              UnsafeMutableRawPointer(to).storeBytes(of: from.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-              UnsafeMutableRawPointer(to).storeBytes(
-                of: from.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32,
-                as: SIMD8<Float>.self)
-            } else {
-              for q in 0..<micro {
-                if q < width {
-                  let j = j0 + q
-                  let b = j / plane
-                  to[q] = upstream[(b * outChannels + o) * plane + (j - b * plane)]
-                } else {
-                  to[q] = 0
-                }
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: micro) { laneBuffer in
+        let lanes = laneBuffer.address
+        for jp in panels {
+          let j0 = jp * micro
+          let width = min(micro, pixels - j0)
+          let image = j0 / plane
+          let s0 = j0 - image * plane
+          // Offset of pixel j0 + q in channel 0 is image * outChannels * plane + s.
+          let contiguous = width == micro && s0 + micro <= plane
+          if !contiguous {
+            // A panel straddling images (small planes) or the chunk's end: per-lane offsets,
+            // stepped once here rather than divided out at every depth step.
+            var b = image
+            var s = s0
+            for q in 0..<width {
+              lanes[q] = b * outChannels * plane + s
+              s += 1
+              if s == plane {
+                s = 0
+                b += 1
+              }
+            }
+          }
+          for block in 0..<layout.depthBlocks {
+            let o0 = block * GemmKernel.depthBlock
+            let depth = layout.depth(ofBlock: block)
+            let panel = out + layout.offsetB(block: block, panel: jp)
+            for p in 0..<depth {
+              let o = o0 + p
+              let to = panel + p * micro
+              if contiguous {
+                let from = UnsafeRawPointer(upstream + (image * outChannels + o) * plane + s0)
+                UnsafeMutableRawPointer(to).storeBytes(of: from.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(to).storeBytes(
+                  of: from.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32,
+                  as: SIMD8<Float>.self)
+              } else {
+                let channel = upstream + o * plane
+                for q in 0..<width { to[q] = channel[lanes[q]] }
+                for q in width..<micro { to[q] = 0 }
               }
             }
           }

@@ -54,7 +54,7 @@ public enum Convolution {
   static func chunkCount(plane: Int, depth: Int, outChannels: Int, batch: Int) -> Int {
     if batch <= 1 { return max(batch, 1) }
     // The direct kernels have no matrix operands to keep small: one chunk per group.
-    if outChannels <= directMaximumOutputs { return weightGradientGroups(batch: batch) }
+    if usesDirectForward(outChannels: outChannels, depth: depth) { return weightGradientGroups(batch: batch) }
     let perChunk = imagesPerChunk(plane: plane, depth: depth, batch: batch)
     var count = max((batch + perChunk - 1) / perChunk, weightGradientGroups(batch: batch))
     if count % 2 == 1 && count < batch { count += 1 }
@@ -129,7 +129,7 @@ public enum Convolution {
             let images = chunks[task]
             let columns = images.count * plane
             let first = x + images.lowerBound * channels * plane
-            if outChannels <= directMaximumOutputs {
+            if usesDirectForward(outChannels: outChannels, depth: depth) {
               withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
                 let taps = window.tapOffsets()
                 taps.withUnsafeBufferPointer { taps in
@@ -210,8 +210,15 @@ public enum Convolution {
     let groups = split(batch, into: weightGradientGroups(batch: batch))
     // The direct input gradient (few output channels) takes a whole group at once; the weight
     // gradient's chains continue across chunks, so the chunking changes no bit.
-    let perChunk = outChannels <= directMaximumOutputs && !needWeight
-      ? batch : imagesPerChunk(plane: plane, depth: depth, batch: batch)
+    let perChunk: Int
+    if outChannels <= directMaximumOutputs && !needWeight {
+      perChunk = batch
+    } else if needWeight && usesDirectWeightGradient(outChannels: outChannels, kernelSize: k) {
+      // The direct weight gradient copies its chunk channels-last; 8 images keep that in L2.
+      perChunk = min(batch, 8)
+    } else {
+      perChunk = imagesPerChunk(plane: plane, depth: depth, batch: batch)
+    }
     var inputGradient = needInput ? [Float](repeating: 0, count: input.count) : []
     // One partial weight gradient per group, added in group order afterwards.
     var partials = needWeight ? [Float](repeating: 0, count: groups.count * weightSize) : []
@@ -273,7 +280,11 @@ public enum Convolution {
     let depth = channels * k * k
     let columns = images.count * plane
     let upstream = g + images.lowerBound * outChannels * plane
-    if let dw {
+    if let dw, usesDirectWeightGradient(outChannels: outChannels, kernelSize: k) {
+      weightGradientDirect(
+        x + images.lowerBound * channels * plane, images: images.count, channels: channels, height: height,
+        width: width, upstream: upstream, outChannels: outChannels, dw: dw, accumulate: accumulate)
+    } else if let dw {
       // dW [out, depth] (+)= dY [out, columns] . im2col^T [columns, depth]; A = dY is read in
       // place when the chunk is one image, else gathered into [out, columns].
       let first = x + images.lowerBound * channels * plane

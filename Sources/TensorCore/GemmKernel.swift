@@ -178,6 +178,11 @@ enum GemmKernel {
     packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
   ) {
+    if layout.m <= fewRowsMaximum {
+      tileFewRows(columnPanels: columnPanels, layout: layout, packedA: packedA, packedB: packedB, c: c, ldc: ldc,
+        accumulate: accumulate)
+      return
+    }
     for block in 0..<layout.depthBlocks {
       let depth = layout.depth(ofBlock: block)
       let startFromC = accumulate || block > 0
@@ -276,5 +281,135 @@ enum GemmKernel {
     row3.storeBytes(of: c30, as: V.self); row3.storeBytes(of: c31, toByteOffset: 32, as: V.self)
     row4.storeBytes(of: c40, as: V.self); row4.storeBytes(of: c41, toByteOffset: 32, as: V.self)
     row5.storeBytes(of: c50, as: V.self); row5.storeBytes(of: c51, toByteOffset: 32, as: V.self)
+  }
+
+  /// Products of at most this many rows (a convolution's weight gradient with 1 to 3 output
+  /// channels) use the few-rows kernels instead of the 6-row tile, which would waste half of its
+  /// multiply-adds or more on padding rows.
+  static let fewRowsMaximum = 3
+
+  /// `tile` for `m <= fewRowsMaximum`: one row panel, swept by the 1 x 64 kernel (m = 1) or the
+  /// 3 x 32 kernel (m = 2, 3) over groups of whole column panels; leftover and partial panels
+  /// take `edgeKernel`. Every element is still the chain of `microKernel`.
+  static func tileFewRows(
+    columnPanels: Range<Int>, layout: Layout,
+    packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  ) {
+    let panelsPerGroup = layout.m == 1 ? 4 : 2
+    // Whole panels only: a partial last panel (n not a multiple of 16) goes to the edge kernel.
+    let wholeEnd = min(columnPanels.upperBound, layout.n / microColumns)
+    for block in 0..<layout.depthBlocks {
+      let depth = layout.depth(ofBlock: block)
+      let startFromC = accumulate || block > 0
+      let panelA = packedA + layout.offsetA(block: block, panel: 0)
+      var jp = columnPanels.lowerBound
+      while jp + panelsPerGroup <= wholeEnd {
+        let panelB = packedB + layout.offsetB(block: block, panel: jp)
+        let target = c + jp * microColumns
+        if layout.m == 1 {
+          oneRowKernel(depth: depth, a: panelA, b: panelB, c: target, startFromC: startFromC)
+        } else {
+          threeRowKernel(depth: depth, rows: layout.m, a: panelA, b: panelB, c: target, ldc: ldc, startFromC: startFromC)
+        }
+        jp += panelsPerGroup
+      }
+      while jp < columnPanels.upperBound {
+        let panelB = packedB + layout.offsetB(block: block, panel: jp)
+        let j = jp * microColumns
+        edgeKernel(
+          depth: depth, a: panelA, b: panelB, c: c + j, ldc: ldc, height: layout.m,
+          width: min(microColumns, layout.n - j), startFromC: startFromC)
+        jp += 1
+      }
+    }
+  }
+
+  /// One row of `C` by four consecutive B micro-panels (64 columns): eight independent chains,
+  /// enough to keep both FMA pipes busy. `b` is the first panel; panels are `depth * 16` apart.
+  @inline(never)
+  static func oneRowKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, startFromC: Bool
+  ) {
+    typealias V = SIMD8<Float>
+    let out = UnsafeMutableRawPointer(c)
+    let stride = depth * microColumns * 4
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+    if startFromC {
+      c0 = out.loadUnaligned(as: V.self); c1 = out.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c2 = out.loadUnaligned(fromByteOffset: 64, as: V.self); c3 = out.loadUnaligned(fromByteOffset: 96, as: V.self)
+      c4 = out.loadUnaligned(fromByteOffset: 128, as: V.self); c5 = out.loadUnaligned(fromByteOffset: 160, as: V.self)
+      c6 = out.loadUnaligned(fromByteOffset: 192, as: V.self); c7 = out.loadUnaligned(fromByteOffset: 224, as: V.self)
+    }
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let s = V(repeating: pa[0])
+      c0.addProduct(s, pb.loadUnaligned(as: V.self))
+      c1.addProduct(s, pb.loadUnaligned(fromByteOffset: 32, as: V.self))
+      c2.addProduct(s, pb.loadUnaligned(fromByteOffset: stride, as: V.self))
+      c3.addProduct(s, pb.loadUnaligned(fromByteOffset: stride + 32, as: V.self))
+      c4.addProduct(s, pb.loadUnaligned(fromByteOffset: 2 * stride, as: V.self))
+      c5.addProduct(s, pb.loadUnaligned(fromByteOffset: 2 * stride + 32, as: V.self))
+      c6.addProduct(s, pb.loadUnaligned(fromByteOffset: 3 * stride, as: V.self))
+      c7.addProduct(s, pb.loadUnaligned(fromByteOffset: 3 * stride + 32, as: V.self))
+      pa += microRows
+      pb += 64
+    }
+    out.storeBytes(of: c0, as: V.self); out.storeBytes(of: c1, toByteOffset: 32, as: V.self)
+    out.storeBytes(of: c2, toByteOffset: 64, as: V.self); out.storeBytes(of: c3, toByteOffset: 96, as: V.self)
+    out.storeBytes(of: c4, toByteOffset: 128, as: V.self); out.storeBytes(of: c5, toByteOffset: 160, as: V.self)
+    out.storeBytes(of: c6, toByteOffset: 192, as: V.self); out.storeBytes(of: c7, toByteOffset: 224, as: V.self)
+  }
+
+  /// Two or three rows of `C` by two consecutive B micro-panels (32 columns): twelve chains. With
+  /// two rows the third is computed from the packed zero row and not stored.
+  @inline(never)
+  static func threeRowKernel(
+    depth: Int, rows: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int, startFromC: Bool
+  ) {
+    typealias V = SIMD8<Float>
+    let row0 = UnsafeMutableRawPointer(c)
+    let row1 = row0 + ldc * 4
+    let row2 = row1 + ldc * 4
+    let stride = depth * microColumns * 4
+    var c00 = V(), c01 = V(), c02 = V(), c03 = V()
+    var c10 = V(), c11 = V(), c12 = V(), c13 = V()
+    var c20 = V(), c21 = V(), c22 = V(), c23 = V()
+    if startFromC {
+      c00 = row0.loadUnaligned(as: V.self); c01 = row0.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c02 = row0.loadUnaligned(fromByteOffset: 64, as: V.self); c03 = row0.loadUnaligned(fromByteOffset: 96, as: V.self)
+      c10 = row1.loadUnaligned(as: V.self); c11 = row1.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c12 = row1.loadUnaligned(fromByteOffset: 64, as: V.self); c13 = row1.loadUnaligned(fromByteOffset: 96, as: V.self)
+      if rows == 3 {
+        c20 = row2.loadUnaligned(as: V.self); c21 = row2.loadUnaligned(fromByteOffset: 32, as: V.self)
+        c22 = row2.loadUnaligned(fromByteOffset: 64, as: V.self); c23 = row2.loadUnaligned(fromByteOffset: 96, as: V.self)
+      }
+    }
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.loadUnaligned(as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+      let b2 = pb.loadUnaligned(fromByteOffset: stride, as: V.self)
+      let b3 = pb.loadUnaligned(fromByteOffset: stride + 32, as: V.self)
+      var s = V(repeating: pa[0])
+      c00.addProduct(s, b0); c01.addProduct(s, b1); c02.addProduct(s, b2); c03.addProduct(s, b3)
+      s = V(repeating: pa[1])
+      c10.addProduct(s, b0); c11.addProduct(s, b1); c12.addProduct(s, b2); c13.addProduct(s, b3)
+      s = V(repeating: pa[2])
+      c20.addProduct(s, b0); c21.addProduct(s, b1); c22.addProduct(s, b2); c23.addProduct(s, b3)
+      pa += microRows
+      pb += 64
+    }
+    row0.storeBytes(of: c00, as: V.self); row0.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+    row0.storeBytes(of: c02, toByteOffset: 64, as: V.self); row0.storeBytes(of: c03, toByteOffset: 96, as: V.self)
+    row1.storeBytes(of: c10, as: V.self); row1.storeBytes(of: c11, toByteOffset: 32, as: V.self)
+    row1.storeBytes(of: c12, toByteOffset: 64, as: V.self); row1.storeBytes(of: c13, toByteOffset: 96, as: V.self)
+    if rows == 3 {
+      row2.storeBytes(of: c20, as: V.self); row2.storeBytes(of: c21, toByteOffset: 32, as: V.self)
+      row2.storeBytes(of: c22, toByteOffset: 64, as: V.self); row2.storeBytes(of: c23, toByteOffset: 96, as: V.self)
+    }
   }
 }

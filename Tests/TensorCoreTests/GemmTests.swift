@@ -26,6 +26,8 @@ struct GemmTests {
     arguments: [
       (1, 1, 1), (5, 7, 3), (6, 16, 256), (13, 33, 257), (97, 130, 300), (200, 17, 600), (64, 512, 40),
       (7, 9, 8), (12, 32, 9), (100, 200, 513), (193, 271, 17),
+      // One to three rows: the few-rows kernels, whole and partial panel groups, two depth blocks.
+      (1, 144, 300), (1, 100, 513), (2, 288, 77), (3, 288, 600), (3, 70, 5), (1, 64, 10), (1, 1000, 20),
     ])
   func fastMatchesReference(shape: (Int, Int, Int)) {
     let (m, n, k) = shape

@@ -56,6 +56,13 @@ struct KernelTests {
       // channels (the direct kernels).
       [3, 2, 16, 16, 5, 3], [2, 3, 32, 32, 4, 3], [4, 2, 32, 32, 3, 3], [3, 5, 7, 7, 1, 3],
       [9, 3, 16, 16, 1, 1], [2, 4, 33, 35, 2, 3], [5, 7, 14, 14, 3, 3], [3, 6, 9, 40, 3, 1],
+      // The U-Nets' shallow first layers (direct forward with many outputs), 14- and 7-wide
+      // rows whose weight-gradient panels end in partial transposes, 1x1 planes across images.
+      [4, 1, 14, 14, 16, 3], [3, 3, 16, 16, 7, 3], [2, 2, 5, 5, 4, 3], [3, 16, 14, 14, 1, 3],
+      [5, 16, 7, 7, 32, 1], [3, 9, 7, 7, 10, 3], [4, 5, 3, 3, 8, 1],
+      // Groups of more than 8 images: the direct weight gradient continues its chains across
+      // chunks.
+      [70, 2, 4, 9, 2, 3], [66, 9, 3, 8, 1, 3],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
