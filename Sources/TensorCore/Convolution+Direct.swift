@@ -9,14 +9,16 @@
 extension Convolution {
   /// Output channels up to which `forward` and the input gradient use the direct kernels.
   static let directMaximumOutputs = 3
-  /// Taps (input channels x k x k) up to which `forward` uses the direct kernels whatever the
-  /// number of outputs: a 1- or 3-channel first layer, whose im2col panels would be 9 or 27 deep,
-  /// too shallow for the matrix product's tile loads and stores to pay off.
+  /// Taps (input channels x 3 x 3) up to which a 3x3 weight gradient runs the shallow direct
+  /// kernel (`weightGradientShallow`): a 1- or 3-channel first layer, whose matrix product
+  /// would be only 9 or 27 deep.
   static let directMaximumDepth = 27
 
-  /// Whether `forward` of this shape runs the direct kernels.
-  static func usesDirectForward(outChannels: Int, depth: Int) -> Bool {
-    outChannels <= directMaximumOutputs || depth <= directMaximumDepth
+  /// Whether `forward` of this shape runs the direct kernels: few outputs, or a 3x3 layer with
+  /// a single input channel (9 taps; with 3 channels, 27 taps, the matrix product measured
+  /// faster: 57 against 43 GFLOP/s).
+  static func usesDirectForward(outChannels: Int, depth: Int, kernelSize: Int) -> Bool {
+    outChannels <= directMaximumOutputs || (kernelSize == 3 && depth <= 9)
   }
 
   /// The pixel blocks of one image: four SIMD8 vectors each, laid over as many rows as fit (a
@@ -68,41 +70,27 @@ extension Convolution {
     _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
     weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>
   ) {
-    // One specialised loop per output count, so unused accumulators take no registers; more
-    // outputs (a shallow first layer) go three at a time.
-    let imageStride = outChannels * window.plane
-    var first = 0
-    while first < outChannels {
-      let count = min(3, outChannels - first)
-      let groupWeights = weights + first * tapCount
-      let groupOutput = output + first * window.plane
-      switch count {
-      case 1:
-        forwardDirectSingle(window, images: images, taps: taps, tapCount: tapCount, weights: groupWeights,
-          output: groupOutput, imageStride: imageStride)
-      case 2:
-        forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: groupWeights,
-          outChannels: 2, output: groupOutput, imageStride: imageStride)
-      default:
-        forwardDirectLoop(window, images: images, taps: taps, tapCount: tapCount, weights: groupWeights,
-          outChannels: 3, output: groupOutput, imageStride: imageStride)
-      }
-      first += count
+    if outChannels == 1 {
+      forwardDirectSingle(window, images: images, taps: taps, tapCount: tapCount, weights: weights, output: output)
+    } else {
+      forwardDirectGroups(window, images: images, taps: taps, tapCount: tapCount, weights: weights,
+        outChannels: outChannels, output: output)
     }
   }
 
-  @inline(__always)
-  static func forwardDirectLoop(
+  /// `forwardDirect` for two or more outputs: each block of pixels is loaded once per tap for a
+  /// group of two or three outputs (the groups' sizes differ by at most one): 8 or 12 chains.
+  static func forwardDirectGroups(
     _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
-    weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>, imageStride: Int
+    weights: UnsafePointer<Float>, outChannels: Int, output: UnsafeMutablePointer<Float>
   ) {
     typealias V = SIMD8<Float>
     let plane = window.plane
     let blocks = DirectBlocks(height: window.height, width: window.width)
-    let second = outChannels > 1 ? 1 : 0
-    let third = outChannels > 2 ? 2 : 0
+    let groups = split(outChannels, into: (outChannels + 2) / 3)
     for image in 0..<images {
       let imageBase = window.base + image * window.imageStride
+      let imageOutput = output + image * outChannels * plane
       for block in 0..<blocks.count {
         let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
         let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
@@ -111,30 +99,34 @@ extension Convolution {
         let o1 = imageBase + v1.row * window.rowStride + v1.column
         let o2 = imageBase + v2.row * window.rowStride + v2.column
         let o3 = imageBase + v3.row * window.rowStride + v3.column
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
-        var b0 = V(), b1 = V(), b2 = V(), b3 = V()
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V()
-        for p in 0..<tapCount {
-          let tap = taps[p]
-          let x0 = UnsafeRawPointer(o0 + tap).loadUnaligned(as: V.self)
-          let x1 = UnsafeRawPointer(o1 + tap).loadUnaligned(as: V.self)
-          let x2 = UnsafeRawPointer(o2 + tap).loadUnaligned(as: V.self)
-          let x3 = UnsafeRawPointer(o3 + tap).loadUnaligned(as: V.self)
-          let w0 = V(repeating: weights[p])
-          a0.addProduct(w0, x0); a1.addProduct(w0, x1); a2.addProduct(w0, x2); a3.addProduct(w0, x3)
-          if outChannels > 1 {
-            let w1 = V(repeating: weights[second * tapCount + p])
+        @inline(__always) func group(_ first: Int, _ count: Int) {
+          let w = weights + first * tapCount
+          var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+          var b0 = V(), b1 = V(), b2 = V(), b3 = V()
+          var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+          for p in 0..<tapCount {
+            let tap = taps[p]
+            let x0 = UnsafeRawPointer(o0 + tap).loadUnaligned(as: V.self)
+            let x1 = UnsafeRawPointer(o1 + tap).loadUnaligned(as: V.self)
+            let x2 = UnsafeRawPointer(o2 + tap).loadUnaligned(as: V.self)
+            let x3 = UnsafeRawPointer(o3 + tap).loadUnaligned(as: V.self)
+            let w0 = V(repeating: w[p])
+            a0.addProduct(w0, x0); a1.addProduct(w0, x1); a2.addProduct(w0, x2); a3.addProduct(w0, x3)
+            let w1 = V(repeating: w[tapCount + p])
             b0.addProduct(w1, x0); b1.addProduct(w1, x1); b2.addProduct(w1, x2); b3.addProduct(w1, x3)
+            if count > 2 {
+              let w2 = V(repeating: w[2 * tapCount + p])
+              c0.addProduct(w2, x0); c1.addProduct(w2, x1); c2.addProduct(w2, x2); c3.addProduct(w2, x3)
+            }
           }
-          if outChannels > 2 {
-            let w2 = V(repeating: weights[third * tapCount + p])
-            c0.addProduct(w2, x0); c1.addProduct(w2, x1); c2.addProduct(w2, x2); c3.addProduct(w2, x3)
-          }
+          let target = imageOutput + first * plane
+          storeDirect((a0, a1, a2, a3), (v0, v1, v2, v3), to: target, width: window.width)
+          storeDirect((b0, b1, b2, b3), (v0, v1, v2, v3), to: target + plane, width: window.width)
+          if count > 2 { storeDirect((c0, c1, c2, c3), (v0, v1, v2, v3), to: target + 2 * plane, width: window.width) }
         }
-        let target = output + image * imageStride
-        storeDirect((a0, a1, a2, a3), (v0, v1, v2, v3), to: target, width: window.width)
-        if outChannels > 1 { storeDirect((b0, b1, b2, b3), (v0, v1, v2, v3), to: target + plane, width: window.width) }
-        if outChannels > 2 { storeDirect((c0, c1, c2, c3), (v0, v1, v2, v3), to: target + 2 * plane, width: window.width) }
+        for range in groups {
+          if range.count == 3 { group(range.lowerBound, 3) } else { group(range.lowerBound, 2) }
+        }
       }
     }
   }
@@ -143,7 +135,7 @@ extension Convolution {
   /// chains hide the latency of the fused multiply-add (four would leave the units half idle).
   static func forwardDirectSingle(
     _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
-    weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, imageStride: Int
+    weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
   ) {
     typealias V = SIMD8<Float>
     let blocks = DirectBlocks(height: window.height, width: window.width)
@@ -180,7 +172,7 @@ extension Convolution {
           a6.addProduct(w, UnsafeRawPointer(o6 + tap).loadUnaligned(as: V.self))
           a7.addProduct(w, UnsafeRawPointer(o7 + tap).loadUnaligned(as: V.self))
         }
-        let target = output + image * imageStride
+        let target = output + image * window.plane
         storeDirect((a0, a1, a2, a3), (v0, v1, v2, v3), to: target, width: window.width)
         storeDirect((a4, a5, a6, a7), (v4, v5, v6, v7), to: target, width: window.width)
         block += 2
@@ -204,7 +196,72 @@ extension Convolution {
     switch upstream.channels {
     case 1: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 1, output: output)
     case 2: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 2, output: output)
-    default: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 3, output: output)
+    case 3: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 3, output: output)
+    default: inputGradientDirectRows(upstream, images: images, weights: weights, channels: channels, output: output)
+    }
+  }
+
+  /// Whether the input gradient of this shape runs `inputGradientDirect`: few outputs, or a 3x3
+  /// layer with a single input channel (whose matrix product would be 9 rows deep and need a
+  /// col2im pass).
+  static func usesDirectInputGradient(outChannels: Int, channels: Int, kernelSize: Int) -> Bool {
+    outChannels <= directMaximumOutputs || (kernelSize == 3 && channels == 1)
+  }
+
+  /// `inputGradientDirect` for 3x3 kernels and any number of outputs: per kernel row, the three
+  /// taps' chains over `o` for the four vectors of a block (twelve chains), then added to the
+  /// pixel's sum in increasing `(ky, kx)`.
+  static func inputGradientDirectRows(
+    _ upstream: ImageWindow, images: Int, weights: UnsafePointer<Float>, channels: Int,
+    output: UnsafeMutablePointer<Float>
+  ) {
+    typealias V = SIMD8<Float>
+    precondition(upstream.kernelSize == 3, "Convolution.inputGradientDirectRows: 3x3 kernels only")
+    let outChannels = upstream.channels
+    let taps = channels * 9
+    let plane = upstream.plane
+    let blocks = DirectBlocks(height: upstream.height, width: upstream.width)
+    for image in 0..<images {
+      let imageBase = upstream.base + image * upstream.imageStride
+      for block in 0..<blocks.count {
+        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
+        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        // Source pixel (y - ky + 1, x - kx + 1) sits at (y - ky + 2, x - kx + 2) in the bordered
+        // planes; the offsets below are those of (ky, kx) = (0, 0).
+        let o0 = imageBase + (v0.row + 2) * upstream.rowStride + v0.column + 2
+        let o1 = imageBase + (v1.row + 2) * upstream.rowStride + v1.column + 2
+        let o2 = imageBase + (v2.row + 2) * upstream.rowStride + v2.column + 2
+        let o3 = imageBase + (v3.row + 2) * upstream.rowStride + v3.column + 2
+        for c in 0..<channels {
+          var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+          for ky in 0..<3 {
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            var b0 = V(), b1 = V(), b2 = V(), b3 = V()
+            var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+            let row = -ky * upstream.rowStride
+            for o in 0..<outChannels {
+              let w = weights + o * taps + c * 9 + ky * 3
+              let shift = row + o * upstream.planeStride
+              // kx = 0, 1, 2 read the source one column further left each.
+              @inline(__always) func load(_ base: UnsafePointer<Float>, _ kx: Int) -> V {
+                UnsafeRawPointer(base + shift - kx).loadUnaligned(as: V.self)
+              }
+              let w0 = V(repeating: w[0]), w1 = V(repeating: w[1]), w2 = V(repeating: w[2])
+              a0.addProduct(w0, load(o0, 0)); a1.addProduct(w0, load(o1, 0))
+              a2.addProduct(w0, load(o2, 0)); a3.addProduct(w0, load(o3, 0))
+              b0.addProduct(w1, load(o0, 1)); b1.addProduct(w1, load(o1, 1))
+              b2.addProduct(w1, load(o2, 1)); b3.addProduct(w1, load(o3, 1))
+              c0.addProduct(w2, load(o0, 2)); c1.addProduct(w2, load(o1, 2))
+              c2.addProduct(w2, load(o2, 2)); c3.addProduct(w2, load(o3, 2))
+            }
+            s0 += a0; s1 += a1; s2 += a2; s3 += a3
+            s0 += b0; s1 += b1; s2 += b2; s3 += b3
+            s0 += c0; s1 += c1; s2 += c2; s3 += c3
+          }
+          storeDirect((s0, s1, s2, s3), (v0, v1, v2, v3), to: output + (image * channels + c) * plane,
+            width: upstream.width)
+        }
+      }
     }
   }
 
@@ -273,11 +330,24 @@ extension Convolution {
   ) {
     @inline(__always) func store(_ v: SIMD8<Float>, _ place: (row: Int, column: Int, valid: Int)) {
       let target = plane + place.row * width + place.column
+      let raw = UnsafeMutableRawPointer(target)
       if place.valid == 8 {
-        UnsafeMutableRawPointer(target).storeBytes(of: v, as: SIMD8<Float>.self)
-      } else {
-        for lane in 0..<place.valid { target[lane] = v[lane] }
+        raw.storeBytes(of: v, as: SIMD8<Float>.self)
+        return
       }
+      // The valid lanes (at most 7: a narrow row's last vector) as 4 + 2 + 1.
+      var lane = 0
+      if place.valid >= 4 {
+        raw.storeBytes(of: v.lowHalf, as: SIMD4<Float>.self)
+        lane = 4
+      }
+      let quarter = lane == 0 ? v.lowHalf : v.highHalf
+      var extra = 0
+      if place.valid - lane >= 2 {
+        raw.storeBytes(of: quarter.lowHalf, toByteOffset: 4 * lane, as: SIMD2<Float>.self)
+        extra = 2
+      }
+      if place.valid - lane - extra >= 1 { target[lane + extra] = quarter[extra] }
     }
     store(values.0, places.0)
     store(values.1, places.1)

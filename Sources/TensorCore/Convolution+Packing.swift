@@ -60,37 +60,33 @@ extension Convolution {
       planeStride = paddedHeight * paddedWidth
       imageStride = channels * planeStride
       overReadable = true
-      // Rows are short (7 to 32 floats), so copy them with inline vector moves rather than a
-      // memmove call each.
+      // Zero everything (one memset), then copy the rows. Rows are short (7 to 32 floats), so
+      // they are copied with inline vector moves rather than a memmove call each.
       let planes = count * channels
+      buffer.update(repeating: 0, count: planes * planeStride)
       for planeIndex in 0..<planes {
-        let target = buffer + planeIndex * planeStride
+        let target = buffer + planeIndex * planeStride + pad * paddedWidth + pad
         let source = images + planeIndex * height * width
-        for x in 0..<(pad * paddedWidth) { target[x] = 0 }
         for y in 0..<height {
-          let row = target + (y + pad) * paddedWidth
+          let row = target + y * paddedWidth
           let from = source + y * width
-          for x in 0..<pad { row[x] = 0 }
           if width >= 8 {
             // Whole vectors, then one last vector ending at the row's end (overlapping the
             // previous one) instead of a scalar tail.
             var x = 0
             while x + 8 <= width {
-              UnsafeMutableRawPointer(row + pad + x).storeBytes(
+              UnsafeMutableRawPointer(row + x).storeBytes(
                 of: UnsafeRawPointer(from + x).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
               x += 8
             }
             if x < width {
-              UnsafeMutableRawPointer(row + pad + width - 8).storeBytes(
+              UnsafeMutableRawPointer(row + width - 8).storeBytes(
                 of: UnsafeRawPointer(from + width - 8).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
             }
           } else {
-            for x in 0..<width { row[pad + x] = from[x] }
+            for x in 0..<width { row[x] = from[x] }
           }
-          for x in (pad + width)..<paddedWidth { row[x] = 0 }
         }
-        let bottom = target + (pad + height) * paddedWidth
-        for x in 0..<(pad * paddedWidth) { bottom[x] = 0 }
       }
     }
 

@@ -185,12 +185,10 @@ extension Convolution {
     _ source: UnsafePointer<Float>, images: Int, channels: Int, height: Int, width: Int, lanes: Int,
     into buffer: UnsafeMutablePointer<Float>
   ) {
-    typealias V = SIMD8<Float>
     let paddedWidth = width + 2
     let paddedHeight = height + 2
     let plane = height * width
     let rowFloats = paddedWidth * lanes
-    let zeros = V()
     for image in 0..<images {
       let imageTarget = buffer + image * paddedHeight * rowFloats
       let imageSource = source + image * channels * plane
@@ -203,37 +201,171 @@ extension Convolution {
         let pixels = rowTarget + lanes
         let rowSource = imageSource + y * width
         for group in 0..<(lanes / 8) {
-          if width < 8 {
-            for x in 0..<width {
-              for q in 0..<8 {
-                let c = group * 8 + q
-                pixels[x * lanes + group * 8 + q] = c < channels ? rowSource[c * plane + x] : 0
-              }
-            }
-            continue
-          }
-          var x = 0
-          while x < width {
-            let start = min(x, width - 8)
-            @inline(__always) func row(_ q: Int) -> V {
-              let c = group * 8 + q
-              return c < channels ? UnsafeRawPointer(rowSource + c * plane + start).loadUnaligned(as: V.self) : zeros
-            }
-            let t = GemmKernel.transpose8x8(row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
-            let to = UnsafeMutableRawPointer(pixels + start * lanes + group * 8)
-            let step = lanes * 4
-            to.storeBytes(of: t.0, as: V.self)
-            to.storeBytes(of: t.1, toByteOffset: step, as: V.self)
-            to.storeBytes(of: t.2, toByteOffset: 2 * step, as: V.self)
-            to.storeBytes(of: t.3, toByteOffset: 3 * step, as: V.self)
-            to.storeBytes(of: t.4, toByteOffset: 4 * step, as: V.self)
-            to.storeBytes(of: t.5, toByteOffset: 5 * step, as: V.self)
-            to.storeBytes(of: t.6, toByteOffset: 6 * step, as: V.self)
-            to.storeBytes(of: t.7, toByteOffset: 7 * step, as: V.self)
-            x = start + 8
-          }
+          transposeRun(rowSource, channelStride: plane, channels: channels, group: group, count: width,
+            into: pixels + group * 8, pixelStride: lanes)
         }
       }
+    }
+  }
+}
+
+/// A direct weight gradient for shallow 3x3 layers (at most `directMaximumDepth` taps, more than
+/// `fewRowsMaximum` outputs: the U-Net's first layer, 1 or 3 -> 16 or 32 channels).
+///
+/// As a matrix product its depth would be the 9 or 27 taps, so the 6 x 16 tile would mostly
+/// load and store. Here the chunk's `dY` is copied pixel-major (`[pixel][outputs rounded up to
+/// 8]`), so 16 outputs of one pixel are two vector loads, and each pixel adds
+/// `dY[o..o+15, pixel] * x[tap, pixel]` for six taps at a time: twelve independent chains, each
+/// the specification's chain over the group's images and pixels in order.
+extension Convolution {
+  /// Whether the weight gradient of this shape runs `weightGradientShallow`.
+  static func usesShallowWeightGradient(outChannels: Int, depth: Int, kernelSize: Int) -> Bool {
+    kernelSize == 3 && depth <= directMaximumDepth && outChannels > GemmKernel.fewRowsMaximum
+  }
+
+  /// Continues the weight-gradient chains in `dw` (`[outChannels, taps]`; from zero when
+  /// `accumulate` is false) over the images of `window` (zero-bordered, k = 3).
+  ///
+  /// - Parameters: `taps`: offsets of the taps from a pixel's base offset in `window`;
+  ///   `upstream`: the chunk's `dY`, `[images, outChannels, height * width]`.
+  static func weightGradientShallow(
+    _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int,
+    upstream: UnsafePointer<Float>, outChannels: Int, dw: UnsafeMutablePointer<Float>, accumulate: Bool
+  ) {
+    let plane = window.plane
+    let pairs = (outChannels + 15) / 16
+    let lanes = pairs * 16
+    ScratchBuffers.with(capacity: images * plane * lanes) { gradients in
+      fillPixelMajor(upstream, images: images, channels: outChannels, plane: plane, lanes: lanes, into: gradients)
+      for pair in 0..<pairs {
+        var first = 0
+        while first < tapCount {
+          weightGradientSixTaps(
+            window, images: images, taps: taps, tapCount: tapCount, firstTap: first, gradients: gradients,
+            lanes: lanes, pair: pair, outChannels: outChannels, dw: dw, accumulate: accumulate)
+          first += 6
+        }
+      }
+    }
+  }
+
+  /// Twelve chains: outputs `16 pair ..< 16 pair + 16` x taps `firstTap ..< firstTap + 6` (tap
+  /// slots past `tapCount` repeat tap 0 and are not stored).
+  @inline(never)
+  static func weightGradientSixTaps(
+    _ window: ImageWindow, images: Int, taps: UnsafePointer<Int>, tapCount: Int, firstTap: Int,
+    gradients: UnsafePointer<Float>, lanes: Int, pair: Int, outChannels: Int,
+    dw: UnsafeMutablePointer<Float>, accumulate: Bool
+  ) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func tap(_ t: Int) -> Int { firstTap + t < tapCount ? taps[firstTap + t] : taps[0] }
+    @inline(__always) func load(_ t: Int, _ half: Int) -> V {
+      var v = V()
+      guard accumulate && firstTap + t < tapCount else { return v }
+      for lane in 0..<8 {
+        let o = pair * 16 + half * 8 + lane
+        if o < outChannels { v[lane] = dw[o * tapCount + firstTap + t] }
+      }
+      return v
+    }
+    @inline(__always) func store(_ v: V, _ t: Int, _ half: Int) {
+      guard firstTap + t < tapCount else { return }
+      for lane in 0..<8 {
+        let o = pair * 16 + half * 8 + lane
+        if o < outChannels { dw[o * tapCount + firstTap + t] = v[lane] }
+      }
+    }
+    let (p0, p1, p2, p3, p4, p5) = (tap(0), tap(1), tap(2), tap(3), tap(4), tap(5))
+    var a0 = load(0, 0), b0 = load(0, 1), a1 = load(1, 0), b1 = load(1, 1), a2 = load(2, 0), b2 = load(2, 1)
+    var a3 = load(3, 0), b3 = load(3, 1), a4 = load(4, 0), b4 = load(4, 1), a5 = load(5, 0), b5 = load(5, 1)
+    let plane = window.plane
+    for image in 0..<images {
+      for y in 0..<window.height {
+        let pixels = window.base + image * window.imageStride + y * window.rowStride
+        // 32-byte aligned: the scratch buffer is 64-byte aligned and lanes is a multiple of 16.
+        var gradient = UnsafeRawPointer(gradients + ((image * plane + y * window.width) * lanes + pair * 16))
+        for x in 0..<window.width {
+          let d0 = gradient.load(as: V.self)
+          let d1 = gradient.load(fromByteOffset: 32, as: V.self)
+          let pixel = pixels + x
+          var s = V(repeating: pixel[p0])
+          a0.addProduct(d0, s); b0.addProduct(d1, s)
+          s = V(repeating: pixel[p1])
+          a1.addProduct(d0, s); b1.addProduct(d1, s)
+          s = V(repeating: pixel[p2])
+          a2.addProduct(d0, s); b2.addProduct(d1, s)
+          s = V(repeating: pixel[p3])
+          a3.addProduct(d0, s); b3.addProduct(d1, s)
+          s = V(repeating: pixel[p4])
+          a4.addProduct(d0, s); b4.addProduct(d1, s)
+          s = V(repeating: pixel[p5])
+          a5.addProduct(d0, s); b5.addProduct(d1, s)
+          gradient += 4 * lanes
+        }
+      }
+    }
+    store(a0, 0, 0); store(b0, 0, 1); store(a1, 1, 0); store(b1, 1, 1); store(a2, 2, 0); store(b2, 2, 1)
+    store(a3, 3, 0); store(b3, 3, 1); store(a4, 4, 0); store(b4, 4, 1); store(a5, 5, 0); store(b5, 5, 1)
+  }
+
+  /// Copies `[images, channels, plane]` pixel-major into `buffer` (`[images * plane][lanes]`,
+  /// channels past `channels` zero), transposing 8 channels x 8 pixels in registers; a plane of
+  /// 8 or more pixels ends with a vector overlapping the previous one, smaller planes go one
+  /// value at a time.
+  static func fillPixelMajor(
+    _ source: UnsafePointer<Float>, images: Int, channels: Int, plane: Int, lanes: Int,
+    into buffer: UnsafeMutablePointer<Float>
+  ) {
+    for image in 0..<images {
+      let imageSource = source + image * channels * plane
+      let imageTarget = buffer + image * plane * lanes
+      for group in 0..<(lanes / 8) {
+        transposeRun(imageSource, channelStride: plane, channels: channels, group: group, count: plane,
+          into: imageTarget + group * 8, pixelStride: lanes)
+      }
+    }
+  }
+
+  /// Writes channels `8 group ..< 8 group + 8` of `count` consecutive pixels pixel-major:
+  /// `target[j * pixelStride + q] = source[(8 group + q) * channelStride + j]`, zero for channels
+  /// past `channels`. Eight pixels at a time through an 8 x 8 register transpose, the last vector
+  /// overlapping the previous one (no read past the run); runs under 8 pixels one value at a
+  /// time.
+  @inline(__always)
+  static func transposeRun(
+    _ source: UnsafePointer<Float>, channelStride: Int, channels: Int, group: Int, count: Int,
+    into target: UnsafeMutablePointer<Float>, pixelStride: Int
+  ) {
+    typealias V = SIMD8<Float>
+    if count < 8 {
+      for j in 0..<count {
+        for q in 0..<8 {
+          let c = group * 8 + q
+          target[j * pixelStride + q] = c < channels ? source[c * channelStride + j] : 0
+        }
+      }
+      return
+    }
+    let zeros = V()
+    var j = 0
+    while j < count {
+      let start = min(j, count - 8)
+      @inline(__always) func row(_ q: Int) -> V {
+        let c = group * 8 + q
+        return c < channels ? UnsafeRawPointer(source + c * channelStride + start).loadUnaligned(as: V.self) : zeros
+      }
+      let t = GemmKernel.transpose8x8(row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+      let to = UnsafeMutableRawPointer(target + start * pixelStride)
+      let step = pixelStride * 4
+      to.storeBytes(of: t.0, as: V.self)
+      to.storeBytes(of: t.1, toByteOffset: step, as: V.self)
+      to.storeBytes(of: t.2, toByteOffset: 2 * step, as: V.self)
+      to.storeBytes(of: t.3, toByteOffset: 3 * step, as: V.self)
+      to.storeBytes(of: t.4, toByteOffset: 4 * step, as: V.self)
+      to.storeBytes(of: t.5, toByteOffset: 5 * step, as: V.self)
+      to.storeBytes(of: t.6, toByteOffset: 6 * step, as: V.self)
+      to.storeBytes(of: t.7, toByteOffset: 7 * step, as: V.self)
+      j = start + 8
     }
   }
 }

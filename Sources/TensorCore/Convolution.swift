@@ -51,10 +51,10 @@ public enum Convolution {
   /// Number of chunks the forward pass cuts the batch into: about `imagesPerChunk` images each,
   /// at least `weightGradientGroups(batch:)` of them (work for every thread), an even number
   /// when there are several, so that two threads get the same work.
-  static func chunkCount(plane: Int, depth: Int, outChannels: Int, batch: Int) -> Int {
+  static func chunkCount(plane: Int, depth: Int, outChannels: Int, kernelSize k: Int, batch: Int) -> Int {
     if batch <= 1 { return max(batch, 1) }
     // The direct kernels have no matrix operands to keep small: one chunk per group.
-    if usesDirectForward(outChannels: outChannels, depth: depth) { return weightGradientGroups(batch: batch) }
+    if usesDirectForward(outChannels: outChannels, depth: depth, kernelSize: k) { return weightGradientGroups(batch: batch) }
     let perChunk = imagesPerChunk(plane: plane, depth: depth, batch: batch)
     var count = max((batch + perChunk - 1) / perChunk, weightGradientGroups(batch: batch))
     if count % 2 == 1 && count < batch { count += 1 }
@@ -118,7 +118,7 @@ public enum Convolution {
     let k = weight.shape[2]
     let plane = height * width
     let depth = channels * k * k
-    let chunks = split(batch, into: chunkCount(plane: plane, depth: depth, outChannels: outChannels, batch: batch))
+    let chunks = split(batch, into: chunkCount(plane: plane, depth: depth, outChannels: outChannels, kernelSize: k, batch: batch))
     return Tensor(shape: [batch, outChannels, height, width]) { out in
       if out.isEmpty { return }
       input.scalars.withUnsafeBufferPointer { px in
@@ -129,7 +129,7 @@ public enum Convolution {
             let images = chunks[task]
             let columns = images.count * plane
             let first = x + images.lowerBound * channels * plane
-            if usesDirectForward(outChannels: outChannels, depth: depth) {
+            if usesDirectForward(outChannels: outChannels, depth: depth, kernelSize: k) {
               withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
                 let taps = window.tapOffsets()
                 taps.withUnsafeBufferPointer { taps in
@@ -211,10 +211,11 @@ public enum Convolution {
     // The direct input gradient (few output channels) takes a whole group at once; the weight
     // gradient's chains continue across chunks, so the chunking changes no bit.
     let perChunk: Int
-    if outChannels <= directMaximumOutputs && !needWeight {
+    if usesDirectInputGradient(outChannels: outChannels, channels: channels, kernelSize: k) && !needWeight {
       perChunk = batch
-    } else if needWeight && usesDirectWeightGradient(outChannels: outChannels, kernelSize: k) {
-      // The direct weight gradient copies its chunk channels-last; 8 images keep that in L2.
+    } else if needWeight && (usesDirectWeightGradient(outChannels: outChannels, kernelSize: k)
+      || usesShallowWeightGradient(outChannels: outChannels, depth: depth, kernelSize: k)) {
+      // The direct weight gradients copy their chunk channels-last; 8 images keep that in L2.
       perChunk = min(batch, 8)
     } else {
       perChunk = imagesPerChunk(plane: plane, depth: depth, batch: batch)
@@ -284,6 +285,15 @@ public enum Convolution {
       weightGradientDirect(
         x + images.lowerBound * channels * plane, images: images.count, channels: channels, height: height,
         width: width, upstream: upstream, outChannels: outChannels, dw: dw, accumulate: accumulate)
+    } else if let dw, usesShallowWeightGradient(outChannels: outChannels, depth: depth, kernelSize: k) {
+      let first = x + images.lowerBound * channels * plane
+      withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
+        let taps = window.tapOffsets()
+        taps.withUnsafeBufferPointer { taps in
+          weightGradientShallow(window, images: images.count, taps: taps.address, tapCount: depth, upstream: upstream,
+            outChannels: outChannels, dw: dw, accumulate: accumulate)
+        }
+      }
     } else if let dw {
       // dW [out, depth] (+)= dY [out, columns] . im2col^T [columns, depth]; A = dY is read in
       // place when the chunk is one image, else gathered into [out, columns].
@@ -299,7 +309,7 @@ public enum Convolution {
         }
       }
     }
-    if let dx, outChannels <= directMaximumOutputs {
+    if let dx, usesDirectInputGradient(outChannels: outChannels, channels: channels, kernelSize: k) {
       withPaddedWindow(upstream, images: images.count, channels: outChannels, height: height, width: width, kernelSize: k) { window in
         inputGradientDirect(window, images: images.count, weights: w, channels: channels,
           output: dx + images.lowerBound * channels * plane)

@@ -62,7 +62,9 @@ struct KernelTests {
       [5, 16, 7, 7, 32, 1], [3, 9, 7, 7, 10, 3], [4, 5, 3, 3, 8, 1],
       // Groups of more than 8 images: the direct weight gradient continues its chains across
       // chunks.
-      [70, 2, 4, 9, 2, 3], [66, 9, 3, 8, 1, 3],
+      [70, 2, 4, 9, 2, 3], [66, 9, 3, 8, 1, 3], [70, 1, 3, 4, 5, 3],
+      // Shallow layers with more outputs than one pass of 16, and planes under 8 pixels.
+      [3, 3, 8, 8, 33, 3], [2, 1, 2, 3, 5, 3],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
