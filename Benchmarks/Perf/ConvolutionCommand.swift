@@ -51,39 +51,79 @@ enum ConvolutionCommand {
     }
     ComputeThreads.count = threads
 
-    let inputs = RandomStream(seed: 2, purpose: .testing)
-    let x = inputs.uniformTensor(shape: [batch, inChannels, height, width], low: -1, high: 1)
-    let w = inputs.atStep(1).uniformTensor(shape: [outChannels, inChannels, kernel, kernel], low: -1, high: 1)
-    let g = inputs.atStep(2).uniformTensor(shape: [batch, outChannels, height, width], low: -1, high: 1)
-    let passFlops = 2 * Double(batch * outChannels * height * width) * Double(inChannels * kernel * kernel)
-    let flops: Double
-    let measurement: Measurement
-    if backward {
-      let needInput = gradient != .weight
-      let needWeight = gradient != .input
-      flops = passFlops * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))
-      measurement = Measurement.of(runs: runs, clock: clock) {
-        let result = Convolution.backward(x, weight: w, upstream: g, needInput: needInput, needWeight: needWeight)
-        blackHole(result.input?.count ?? 0)
-      }
-    } else {
-      flops = passFlops
-      measurement = Measurement.of(runs: runs, clock: clock) {
-        blackHole(Convolution.forward(x, weight: w).count)
-      }
-    }
+    let shape = ConvolutionShape(
+      batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels, kernel: kernel)
+    let pass: ConvolutionPass = backward ? (gradient == .both ? .backward : gradient == .input ? .input : .weight) : .forward
+    let (flops, measurement) = measure(shape, pass: pass, runs: runs, clock: clock)
     let gflops = flops / measurement.best / 1e9
-    let pass = backward ? "backward-\(gradient.rawValue)" : "forward"
     if arguments.flag("--json") {
       print(
         "{\"gflops\": \(gflops), \"seconds\": \(measurement.best), \"median_seconds\": \(measurement.median), "
           + "\"statistic\": \"best\", \"clock\": \"\(clock.rawValue)\", \"shape\": [\(batch), \(inChannels), \(height), \(width), \(outChannels)], "
-          + "\"kernel\": \(kernel), \"pass\": \"\(pass)\", \"threads\": \(threads), \"runs\": \(runs)}")
+          + "\"kernel\": \(kernel), \"pass\": \"\(pass.label)\", \"threads\": \(threads), \"runs\": \(runs)}")
     } else {
       print(
-        "conv \(batch)x\(inChannels)x\(height)x\(width)x\(outChannels) k\(kernel) \(pass) threads \(threads): "
+        "conv \(batch)x\(inChannels)x\(height)x\(width)x\(outChannels) k\(kernel) \(pass.label) threads \(threads): "
           + "\(formatted(gflops)) GFLOP/s best, \(formatted(flops / measurement.median / 1e9)) median, "
           + "\(formatted(measurement.best * 1e3, digits: 4)) ms per call (best of \(runs))")
+    }
+  }
+}
+
+/// One convolution's extents.
+struct ConvolutionShape {
+  let batch: Int
+  let inChannels: Int
+  let height: Int
+  let width: Int
+  let outChannels: Int
+  let kernel: Int
+
+  /// Useful FLOPs of one pass (forward, or one gradient): 2 B Cout H W Cin k^2.
+  var passFlops: Double {
+    2 * Double(batch * outChannels * height * width) * Double(inChannels * kernel * kernel)
+  }
+
+  var label: String { "\(batch)x\(inChannels)x\(height)x\(width)x\(outChannels) k\(kernel)" }
+}
+
+/// What `measure` times.
+enum ConvolutionPass: CaseIterable {
+  case forward, input, weight, backward
+
+  var label: String {
+    switch self {
+    case .forward: "forward"
+    case .input: "backward-input"
+    case .weight: "backward-weight"
+    case .backward: "backward-both"
+    }
+  }
+}
+
+extension ConvolutionCommand {
+  /// Times `pass` on seeded uniform data; returns the useful FLOPs per call and the timing.
+  static func measure(
+    _ shape: ConvolutionShape, pass: ConvolutionPass, runs: Int, clock: BenchmarkClock
+  ) -> (flops: Double, measurement: Measurement) {
+    let inputs = RandomStream(seed: 2, purpose: .testing)
+    let x = inputs.uniformTensor(shape: [shape.batch, shape.inChannels, shape.height, shape.width], low: -1, high: 1)
+    let w = inputs.atStep(1).uniformTensor(
+      shape: [shape.outChannels, shape.inChannels, shape.kernel, shape.kernel], low: -1, high: 1)
+    let g = inputs.atStep(2).uniformTensor(shape: [shape.batch, shape.outChannels, shape.height, shape.width], low: -1, high: 1)
+    switch pass {
+    case .forward:
+      return (shape.passFlops, Measurement.of(runs: runs, clock: clock) {
+        blackHole(Convolution.forward(x, weight: w).count)
+      })
+    case .input, .weight, .backward:
+      let needInput = pass != .weight
+      let needWeight = pass != .input
+      let flops = shape.passFlops * Double((needInput ? 1 : 0) + (needWeight ? 1 : 0))
+      return (flops, Measurement.of(runs: runs, clock: clock) {
+        let result = Convolution.backward(x, weight: w, upstream: g, needInput: needInput, needWeight: needWeight)
+        blackHole((result.input?.count ?? 0) + (result.weight?.count ?? 0))
+      })
     }
   }
 }

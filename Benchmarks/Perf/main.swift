@@ -11,6 +11,7 @@
 enum PerfCommand: String, CaseIterable {
   case gemm
   case conv
+  case unetConv = "unet-conv"
   case elementwise
   case trainStep = "train-step"
   case empiricalTeacher = "empirical-teacher"
@@ -19,6 +20,7 @@ enum PerfCommand: String, CaseIterable {
     switch self {
     case .gemm: GemmCommand.spec
     case .conv: ConvolutionCommand.spec
+    case .unetConv: UNetConvolutionsCommand.spec
     case .elementwise: ElementwiseCommand.spec
     case .trainStep: TrainStepCommand.spec
     case .empiricalTeacher: EmpiricalTeacherCommand.spec
@@ -29,6 +31,7 @@ enum PerfCommand: String, CaseIterable {
     switch self {
     case .gemm: try GemmCommand.run(arguments)
     case .conv: try ConvolutionCommand.run(arguments)
+    case .unetConv: try UNetConvolutionsCommand.run(arguments)
     case .elementwise: try ElementwiseCommand.run(arguments)
     case .trainStep: try TrainStepCommand.run(arguments)
     case .empiricalTeacher: try EmpiricalTeacherCommand.run(arguments)
