@@ -9,9 +9,10 @@ In one invocation:
      (SiLU, batch 256, MSE against a fixed target, Adam) with torch.set_num_threads(T).
 
 Both sides are timed the same way: one warm-up run, then timed runs of at least --min-seconds of
-back-to-back calls each; the figure is the BEST seconds per call. Ours and theirs are interleaved
-for --rounds rounds and the best of each side kept, so slow drift in the machine's load (other
-processes, frequency) hits both sides alike. Note the load (printed at start and end): on a
+back-to-back calls each; the figure is the BEST seconds per call. Each of --rounds rounds runs
+every thread count of a shape (and of the training step), ours then theirs, back to back, and
+the best of each is kept, so slow drift in the machine's load (other processes, frequency) hits
+both sides and both thread counts alike. Note the load (printed at start and end): on a
 shared 2-core machine the 2-thread figures are only meaningful when nothing else runs.
 
 Usage:
@@ -151,22 +152,25 @@ def torch_available():
 
 
 def gemm_table(arguments):
+    """Best GFLOP/s per (shape, threads) for both sides. Each round measures every thread count
+    of a shape, ours and NumPy's, back to back, so that the 2-thread scaling compares figures
+    taken within seconds of each other rather than minutes apart."""
     variants = [(False, False)]
     if arguments.transposes:
         variants += [(False, True), (True, False)]
     rows = []
     for shape in arguments.shapes:
         for transpose_a, transpose_b in variants:
-            for threads in arguments.threads:
-                best_ours, best_numpy = None, None
-                for _ in range(arguments.rounds):
+            best = {}
+            for _ in range(arguments.rounds):
+                for threads in arguments.threads:
                     ours = ours_gemm(arguments.perf, shape, threads, transpose_a, transpose_b, arguments.repeat)
                     theirs = numpy_gemm(shape, threads, transpose_a, transpose_b, arguments.repeat, arguments.min_seconds)
-                    if best_ours is None or ours["gflops"] > best_ours:
-                        best_ours = ours["gflops"]
-                    if best_numpy is None or theirs["gflops"] > best_numpy:
-                        best_numpy = theirs["gflops"]
-                label = shape + ("" if not (transpose_a or transpose_b) else " " + ("Aᵀ" if transpose_a else "") + ("Bᵀ" if transpose_b else ""))
+                    previous = best.get(threads, (0.0, 0.0))
+                    best[threads] = (max(previous[0], ours["gflops"]), max(previous[1], theirs["gflops"]))
+            label = shape + ("" if not (transpose_a or transpose_b) else " " + ("Aᵀ" if transpose_a else "") + ("Bᵀ" if transpose_b else ""))
+            for threads in arguments.threads:
+                best_ours, best_numpy = best[threads]
                 rows.append((label, threads, best_ours, best_numpy))
                 print("  %-18s T=%d  ours %7.2f GFLOP/s   numpy %7.2f GFLOP/s   ours/numpy %.3f"
                       % (label, threads, best_ours, best_numpy, best_ours / best_numpy), flush=True)
@@ -200,34 +204,43 @@ def print_gemm_summary(rows, thread_counts):
 
 
 def train_step_table(arguments):
+    """Best seconds per step for both sides over --rounds rounds; each round runs every thread
+    count, ours then PyTorch's."""
     print()
-    print("Training step, MLP 192->512->512->512->192, SiLU, batch 256, MSE, Adam (seconds per step, best):")
+    print("Training step, MLP 192->512->512->512->192, SiLU, batch 256, MSE, Adam (seconds per step, best of %d rounds):"
+          % arguments.rounds)
     have_torch = torch_available()
     if not have_torch:
         print("  skipped PyTorch: torch is not installed; for a CPU-only build run:  " + TORCH_INSTALL)
-    for threads in arguments.threads:
-        ours, process = run_json([arguments.perf, "train-step", "--threads", str(threads), "--json"])
-        if ours is None:
-            reason = process.stderr.strip().splitlines()[-1] if process.stderr.strip() else "exit %d" % process.returncode
-            if "not yet implemented" in process.stderr:
-                print("  T=%d  skipped: perf train-step not implemented" % threads)
+    ours_best, theirs_best, torch_version, failures = {}, {}, None, []
+    for _ in range(arguments.rounds):
+        for threads in arguments.threads:
+            ours, process = run_json([arguments.perf, "train-step", "--threads", str(threads), "--json"])
+            if ours is None:
+                reason = process.stderr.strip().splitlines()[-1] if process.stderr.strip() else "exit %d" % process.returncode
+                failures.append("  T=%d  perf train-step failed (%s)" % (threads, reason))
             else:
-                print("  T=%d  skipped: perf train-step failed (%s)" % (threads, reason))
-        theirs = None
-        if have_torch:
-            theirs, child = run_json(
-                [sys.executable, "-c", TORCH_CHILD, json.dumps([threads, arguments.repeat, arguments.min_seconds])],
-                env=pinned_environment(threads))
-            if theirs is None:
-                print("  T=%d  PyTorch child failed: %s" % (threads, child.stderr.strip()[-400:]))
+                ours_best[threads] = min(ours_best.get(threads, float("inf")), ours["seconds"])
+            if have_torch:
+                theirs, child = run_json(
+                    [sys.executable, "-c", TORCH_CHILD, json.dumps([threads, arguments.repeat, arguments.min_seconds])],
+                    env=pinned_environment(threads))
+                if theirs is None:
+                    failures.append("  T=%d  PyTorch child failed: %s" % (threads, child.stderr.strip()[-400:]))
+                else:
+                    theirs_best[threads] = min(theirs_best.get(threads, float("inf")), theirs["seconds"])
+                    torch_version = theirs["torch"]
+    for line in sorted(set(failures)):
+        print(line)
+    for threads in arguments.threads:
         line = "  T=%d" % threads
-        if ours is not None:
-            line += "  ours %.3f ms" % (ours["seconds"] * 1e3)
-        if theirs is not None:
-            line += "  torch %s %.3f ms" % (theirs["torch"], theirs["seconds"] * 1e3)
-        if ours is not None and theirs is not None:
-            line += "  ours/torch speed %.3f" % (theirs["seconds"] / ours["seconds"])
-        if ours is not None or theirs is not None:
+        if threads in ours_best:
+            line += "  ours %.3f ms" % (ours_best[threads] * 1e3)
+        if threads in theirs_best:
+            line += "  torch %s %.3f ms" % (torch_version, theirs_best[threads] * 1e3)
+        if threads in ours_best and threads in theirs_best:
+            line += "  ours/torch time %.3f" % (ours_best[threads] / theirs_best[threads])
+        if threads in ours_best or threads in theirs_best:
             print(line, flush=True)
 
 

@@ -104,9 +104,16 @@ public struct Optimizer: Sendable, Equatable {
         firstMoments.tensors[i].scalars.withUnsafeMutableBufferPointer { m in
           secondMoments.tensors[i].scalars.withUnsafeMutableBufferPointer { v in
             parameters.tensors[i].scalars.withUnsafeMutableBufferPointer { p in
-              Optimizer.adamKernel(count: p.count, g: g.baseAddress, m: m.baseAddress, v: v.baseAddress, p: p.baseAddress,
-                b1: b1f, b2: b2f, eps: eps, stepSize: stepSize, plainStep: plainStep, inverseCorrection2: inverseCorrection2,
-                adaptive: adaptive)
+              guard let g = g.baseAddress, let m = m.baseAddress, let v = v.baseAddress, let p = p.baseAddress else { return }
+              // Elementwise, so the blocks (multiples of 8, over the pool) change no bit.
+              let shared = UncheckedSendable((g, m, v, p))
+              ComputeThreads.forEachBlock(count: gradients[i].count, blockSize: Optimizer.blockSize) { range in
+                let (g, m, v, p) = shared.value
+                let start = range.lowerBound
+                Optimizer.adamKernel(count: range.count, g: g + start, m: m + start, v: v + start, p: p + start,
+                  b1: b1f, b2: b2f, eps: eps, stepSize: stepSize, plainStep: plainStep,
+                  inverseCorrection2: inverseCorrection2, adaptive: adaptive)
+              }
             }
           }
         }
@@ -116,6 +123,9 @@ public struct Optimizer: Sendable, Equatable {
 }
 
 extension Optimizer {
+  /// Elements of one parameter tensor per pool task in `update` (a multiple of 8).
+  static let blockSize = 1 << 15
+
   /// The elementwise update, eight lanes at a time. Every lane performs exactly the scalar
   /// sequence of correctly rounded operations (Swift never contracts them into FMAs), so the
   /// result is bit-identical to the scalar loop, which handles the tail.

@@ -49,6 +49,24 @@ public enum ComputeThreads {
   }
 }
 
+extension ComputeThreads {
+  /// Runs `body` over `0..<count` cut into consecutive blocks of `blockSize` (the last one
+  /// shorter), each block a task taken by whichever pool thread is free; on the calling thread
+  /// alone when there is one block. For elementwise work, whose results cannot depend on the
+  /// split.
+  public static func forEachBlock(count: Int, blockSize: Int, _ body: (Range<Int>) -> Void) {
+    precondition(blockSize > 0, "ComputeThreads.forEachBlock: blockSize must be positive, got \(blockSize)")
+    let blocks = (count + blockSize - 1) / blockSize
+    if blocks <= 1 {
+      if count > 0 { body(0..<count) }
+      return
+    }
+    ClaimedTasks.forEach(blocks) { block in
+      body((block * blockSize)..<min(count, (block + 1) * blockSize))
+    }
+  }
+}
+
 /// Wraps a value that is shared across the pool's threads under the pool's own discipline (each
 /// task touches a disjoint part of the output).
 public struct UncheckedSendable<Value>: @unchecked Sendable {

@@ -147,14 +147,7 @@ public enum SiLU {
   /// Elementwise results cannot depend on the split.
   @inline(__always)
   static func forEachBlock(count: Int, _ body: (Range<Int>) -> Void) {
-    let blocks = (count + blockSize - 1) / blockSize
-    if blocks <= 1 {
-      body(0..<count)
-      return
-    }
-    ClaimedTasks.forEach(blocks) { block in
-      body((block * blockSize)..<min(count, (block + 1) * blockSize))
-    }
+    ComputeThreads.forEachBlock(count: count, blockSize: blockSize, body)
   }
 
   /// The first `lanes` (< 8) floats at `pointer`, zero-padded.
