@@ -65,22 +65,39 @@ final class PackOnce: @unchecked Sendable {
     states.deallocate()
   }
 
-  /// Returns once job `index` has run, running it here if nobody has started it.
-  func ensure(_ index: Int, _ job: () -> Void) {
+  /// Returns once job `index` has run, running it here if nobody has started it. While another
+  /// thread runs it, the waiter calls `meanwhile` (other work it may do; false when there is
+  /// none) and spins only when that finds nothing.
+  func ensure(_ index: Int, _ job: (Int) -> Void, meanwhile: () -> Bool = { false }) {
     precondition(index >= 0 && index < count, "PackOnce.ensure: job \(index) of \(count)")
     let state = states + index
     if state.pointee.load(ordering: .acquiring) == PackOnce.done { return }
-    if state.pointee.compareExchange(
-      expected: PackOnce.notStarted, desired: PackOnce.running, ordering: .acquiring
-    ).exchanged {
-      job()
+    if claim(index) {
+      job(index)
       state.pointee.store(PackOnce.done, ordering: .releasing)
       return
     }
     var spins = 0
     while state.pointee.load(ordering: .acquiring) != PackOnce.done {
+      if meanwhile() { continue }
       spins += 1
       if spins >= 4096 { sched_yield() }
     }
+  }
+
+  /// Runs one job nobody has started yet, if there is one; true if it ran one.
+  func runAnyWaiting(_ job: (Int) -> Void) -> Bool {
+    for index in 0..<count where states[index].load(ordering: .relaxed) == PackOnce.notStarted && claim(index) {
+      job(index)
+      (states + index).pointee.store(PackOnce.done, ordering: .releasing)
+      return true
+    }
+    return false
+  }
+
+  private func claim(_ index: Int) -> Bool {
+    (states + index).pointee.compareExchange(
+      expected: PackOnce.notStarted, desired: PackOnce.running, ordering: .acquiring
+    ).exchanged
   }
 }

@@ -5,7 +5,8 @@
 /// - `op(A)` is packed into micro-panels of `microRows` rows and `op(B)` into micro-panels of
 ///   `microColumns` columns, both cut along `k` into blocks of `depthBlock` and zero-padded at
 ///   the edges (`GemmKernel+Packing.swift`). Each tile's row chunk of A and column chunk of B is
-///   packed once, by the first task that needs it (`PackOnce`), so one dispatch covers packing
+///   packed once, by the first task that needs it (`PackOnce`; a task waiting for a chunk that
+///   another thread is packing packs another chunk meanwhile), so one dispatch covers packing
 ///   and arithmetic. Packing is a copy.
 /// - A task walks the depth blocks in increasing order and, inside a block, runs the
 ///   `microRows x microColumns` register kernel over its micro-tiles. The kernel holds a 6x16
@@ -153,10 +154,14 @@ enum GemmKernel {
             let (a, packB, c, packedA, packedB) = shared.value
             let row = task / columnChunkCount
             let column = task % columnChunkCount
-            packedRows.ensure(row) {
-              packRowPanels(a, panels: partition.rowChunks[row], layout: layout, into: packedA)
+            let packRows = { (chunk: Int) in
+              packRowPanels(a, panels: partition.rowChunks[chunk], layout: layout, into: packedA)
             }
-            packedColumns.ensure(column) { packB(partition.columnChunks[column], layout, packedB) }
+            let packColumns = { (chunk: Int) in packB(partition.columnChunks[chunk], layout, packedB) }
+            // A thread waiting for a chunk another is packing packs a chunk a later task needs.
+            let meanwhile = { packedColumns.runAnyWaiting(packColumns) || packedRows.runAnyWaiting(packRows) }
+            packedRows.ensure(row, packRows, meanwhile: meanwhile)
+            packedColumns.ensure(column, packColumns, meanwhile: meanwhile)
             tile(
               rowPanels: partition.rowChunks[row], columnPanels: partition.columnChunks[column],
               layout: layout, packedA: packedA, packedB: packedB, c: c, ldc: ldc, accumulate: accumulate)
