@@ -35,7 +35,8 @@ let package = Package(
     .systemLibrary(
       name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-    module("TensorCore", []),
+    .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+    module("TensorCore", ["CMalloc"]),
     module("Autodiff", ["TensorCore"]),
     module("NeuralNet", ["Autodiff"]),
     module("Diffusion", ["NeuralNet"]),

@@ -45,12 +45,17 @@ enum TrainStepCommand {
     }
 
     mutating func step() -> Float {
-      let tape = Tape()
-      let bound = parameters.bind(on: tape)
-      let loss = meanSquaredError(network(x, conditions: [], parameters: bound), target)
-      let gradients = tape.gradients(of: loss)
-      optimizer.update(&parameters, gradients: bound.variables.map { gradients[$0] })
-      return loss.value.scalar
+      // The tape (which holds the parameter tensors) ends before the update, so the update
+      // writes the parameters in place instead of copying them first.
+      let (loss, gradients) = { [parameters, network, x, target] () -> (Float, [Tensor]) in
+        let tape = Tape()
+        let bound = parameters.bind(on: tape)
+        let loss = meanSquaredError(network(x, conditions: [], parameters: bound), target)
+        let gradients = tape.gradients(of: loss)
+        return (loss.value.scalar, bound.variables.map { gradients[$0] })
+      }()
+      optimizer.update(&parameters, gradients: gradients)
+      return loss
     }
   }
 

@@ -1,3 +1,4 @@
+import TensorCore
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -67,6 +68,7 @@ func printError(_ text: String) {
 }
 
 func runMain() -> Int32 {
+  MemoryPolicy.retainFreedMemory()
   let tokens = Array(CommandLine.arguments.dropFirst())
   guard let first = tokens.first else {
     printError(topLevelUsage())

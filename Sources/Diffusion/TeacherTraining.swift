@@ -117,13 +117,6 @@ public struct TeacherTrainer {
     let noisy = clean + noise.scaledRows(by: sigmas)
     let p = EDMPreconditioning(sigmaData: c.sigmaData)
 
-    let tape = Tape()
-    let bound = parameters.bind(on: tape)
-    let rank = clean.rank
-    let input = Variable(noisy.scaledRows(by: sigmas.map { p.cIn($0) }))
-    let f = network(input, conditions: [sigmas.map { Float(EDMPreconditioning.cNoise($0)) }], parameters: bound)
-    let denoised = Variable(noisy.scaledRows(by: sigmas.map { p.cSkip($0) })) + f * Tensor.perSample(sigmas.map { p.cOut($0) }, rank: rank)
-    let weights = Tensor.perSample(sigmas.map { p.lossWeight($0) }, rank: rank)
     let regressionTarget: Tensor
     switch c.fitTarget ?? .data {
     case .data: regressionTarget = clean
@@ -131,11 +124,23 @@ public struct TeacherTrainer {
       guard let exactDenoiser else { preconditionFailure("TeacherTrainer: no exact denoiser") }
       regressionTarget = exactDenoiser.denoise(noisy, noiseLevels: sigmas)
     }
-    let loss = mean(square(denoised - Variable(regressionTarget)) * weights)
-    let gradients = tape.gradients(of: loss)
-    optimizer.update(&parameters, gradients: bound.variables.map { gradients[$0] })
+    // The tape holds the parameter tensors; it ends with this closure, before the update, so
+    // that the update writes them in place instead of copying them first.
+    let (loss, gradients) = { [parameters, network] () -> (Float, [Tensor]) in
+      let tape = Tape()
+      let bound = parameters.bind(on: tape)
+      let rank = clean.rank
+      let input = Variable(noisy.scaledRows(by: sigmas.map { p.cIn($0) }))
+      let f = network(input, conditions: [sigmas.map { Float(EDMPreconditioning.cNoise($0)) }], parameters: bound)
+      let denoised = Variable(noisy.scaledRows(by: sigmas.map { p.cSkip($0) })) + f * Tensor.perSample(sigmas.map { p.cOut($0) }, rank: rank)
+      let weights = Tensor.perSample(sigmas.map { p.lossWeight($0) }, rank: rank)
+      let loss = mean(square(denoised - Variable(regressionTarget)) * weights)
+      let gradients = tape.gradients(of: loss)
+      return (loss.value.scalar, bound.variables.map { gradients[$0] })
+    }()
+    optimizer.update(&parameters, gradients: gradients)
     ExponentialMovingAverage.update(&averaged, towards: parameters, rate: c.emaRate)
-    return Double(loss.value.scalar)
+    return Double(loss)
   }
 
   /// The trainer's state as a checkpoint (parameters, EMA, optimiser moments, step).

@@ -48,6 +48,7 @@ func runMain() -> Int32 {
       threads = n
     }
     ComputeThreads.count = threads ?? 1
+    MemoryPolicy.retainFreedMemory()
 
     let wantsHelp = tokens.contains("--help") || tokens.contains("-h")
     tokens.removeAll { $0 == "--help" || $0 == "-h" }
