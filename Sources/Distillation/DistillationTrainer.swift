@@ -92,53 +92,59 @@ public struct DistillationTrainer {
     let noise = RandomStream(seed: seed, purpose: .trainingNoise, step: n).normalTensor(shape: clean.shape)
     let flow = ProbabilityFlow(teacher)
     let tMin = student.jumper.tMin
-    let targetParameters = target.constants()
-    let currentConstants = parameters.constants()
+    // Everything that holds the parameter tensors (the tape, the bound and constant copies)
+    // lives in this closure and ends before the update, so that the optimiser and the EMAs
+    // write the parameters in place instead of copying them first.
+    let (gradients, consistencyLoss, denoisingValue, weight) = { () -> ([Tensor], Float, Double?, Double) in
+      let targetParameters = target.constants()
+      let currentConstants = parameters.constants()
 
-    let tape = Tape()
-    let bound = parameters.bind(on: tape)
-    let student = self.student
-    let pair = ConsistencyObjective.pair(
-      method: c.method, clean: clean, noise: noise, grid: grid, tMin: tMin, maxJump: c.effectiveMaxJump, seed: seed, step: n,
-      flow: flow
-    ) { x, t, s, role in
-      switch role {
-      case .online: return student.jump(x, from: t, to: s, parameters: bound)
-      case .onlineStopped: return student.jump(x, from: t, to: s, parameters: currentConstants)
-      case .target: return student.jump(x, from: t, to: s, parameters: targetParameters)
+      let tape = Tape()
+      let bound = parameters.bind(on: tape)
+      let student = self.student
+      let pair = ConsistencyObjective.pair(
+        method: c.method, clean: clean, noise: noise, grid: grid, tMin: tMin, maxJump: c.effectiveMaxJump, seed: seed, step: n,
+        flow: flow
+      ) { x, t, s, role in
+        switch role {
+        case .online: return student.jump(x, from: t, to: s, parameters: bound)
+        case .onlineStopped: return student.jump(x, from: t, to: s, parameters: currentConstants)
+        case .target: return student.jump(x, from: t, to: s, parameters: targetParameters)
+        }
       }
-    }
-    let consistency = meanSquaredError(pair.estimate, pair.target.detached)
+      let consistency = meanSquaredError(pair.estimate, pair.target.detached)
 
-    var gradients = tape.gradients(of: consistency).values(for: bound)
-    var denoisingValue: Double? = nil
-    var weight = 0.0
-    switch c.denoisingLoss {
-    case .off:
-      break
-    case .adaptive, .fixed:
-      let levels = denoisingLevels(step: n, batch: batch)
-      let edm = student.jumper.edm
-      let noisy = clean + RandomStream(seed: seed, purpose: .denoisingNoise, step: n).normalTensor(shape: clean.shape).scaledRows(by: levels)
-      let denoised = student.denoise(Variable(noisy), t: levels, s: levels, parameters: bound)
-      let weights = Tensor.perSample(levels.map { edm.lossWeight($0) }, rank: clean.rank)
-      let dsm = mean(square(denoised - Variable(clean)) * weights)
-      denoisingValue = Double(dsm.value.scalar)
-      let dsmGradients = tape.gradients(of: dsm).values(for: bound)
+      var gradients = tape.gradients(of: consistency).values(for: bound)
+      var denoisingValue: Double? = nil
+      var weight = 0.0
       switch c.denoisingLoss {
-      case .adaptive:
-        let numerator = gradients[lastLayer].sumOfSquares().squareRoot()
-        let denominator = dsmGradients[lastLayer].sumOfSquares().squareRoot() + 1e-4
-        weight = min(max(numerator / denominator, 0), 1e4)
-        if !weight.isFinite { weight = 0 }
-      case .fixed(let w):
-        weight = w
       case .off:
         break
+      case .adaptive, .fixed:
+        let levels = denoisingLevels(step: n, batch: batch)
+        let edm = student.jumper.edm
+        let noisy = clean + RandomStream(seed: seed, purpose: .denoisingNoise, step: n).normalTensor(shape: clean.shape).scaledRows(by: levels)
+        let denoised = student.denoise(Variable(noisy), t: levels, s: levels, parameters: bound)
+        let weights = Tensor.perSample(levels.map { edm.lossWeight($0) }, rank: clean.rank)
+        let dsm = mean(square(denoised - Variable(clean)) * weights)
+        denoisingValue = Double(dsm.value.scalar)
+        let dsmGradients = tape.gradients(of: dsm).values(for: bound)
+        switch c.denoisingLoss {
+        case .adaptive:
+          let numerator = gradients[lastLayer].sumOfSquares().squareRoot()
+          let denominator = dsmGradients[lastLayer].sumOfSquares().squareRoot() + 1e-4
+          weight = min(max(numerator / denominator, 0), 1e4)
+          if !weight.isFinite { weight = 0 }
+        case .fixed(let w):
+          weight = w
+        case .off:
+          break
+        }
+        for i in 0..<gradients.count { gradients[i].addScaled(dsmGradients[i], by: Float(weight)) }
       }
-      for i in 0..<gradients.count { gradients[i].addScaled(dsmGradients[i], by: Float(weight)) }
-    }
-    let loss = Double(consistency.value.scalar)
+      return (gradients, consistency.value.scalar, denoisingValue, weight)
+    }()
+    let loss = Double(consistencyLoss)
     let lossesFinite = loss.isFinite && (denoisingValue?.isFinite ?? true)
     optimizer.update(&parameters, gradients: gradients)
     ExponentialMovingAverage.update(&target, towards: parameters, rate: c.targetEMARate)
