@@ -1,9 +1,12 @@
-/// Direct (no matrix product) kernels for convolutions with at most `directMaximumOutputs`
-/// output channels, such as the U-Net's last layer (32 -> 1 or 3 channels).
+/// Direct (no matrix product) kernels for the forward pass and input gradient of convolutions
+/// with at most `directMaximumOutputs` output channels, such as the U-Net's last layer (32 -> 1
+/// or 3 channels), and of 3x3 layers with one input channel (the first layer on grey images).
 ///
-/// There each im2col element would be used by at most three output channels, so packing it for
-/// a matrix product costs more than the arithmetic. Here the taps are read straight from
-/// zero-bordered image rows, eight pixels per vector, into 3 x 4 accumulators. Every element is
+/// There each im2col element would be used by at most three output channels, or the product
+/// would be only 9 deep, so packing it for a matrix product costs more than the arithmetic.
+/// Here the taps are read straight from zero-bordered image rows, eight pixels per vector, into
+/// up to 3 x 4 accumulators. (The weight gradients of such layers are in
+/// `Convolution+WeightGradient.swift`.) Every element is
 /// still the chain of the specification (`Convolution+Reference.swift`) in the same order, so
 /// results are bit-identical to the matrix-product path.
 extension Convolution {

@@ -1,5 +1,7 @@
 /// 2-D convolutions with stride 1 and "same" zero padding, kernel 1x1 or 3x3, on NCHW tensors,
-/// computed as matrix products against im2col matrices.
+/// computed as matrix products against im2col matrices, or by direct kernels where one side of
+/// that product would be 1-3 wide or 9-27 deep (`Convolution+Direct.swift`,
+/// `Convolution+WeightGradient.swift`).
 ///
 /// Every output element is one chain of fused multiply-adds in a fixed order (see
 /// `Convolution+Reference.swift`, the specification, which the fast path equals bit for bit):
