@@ -149,7 +149,14 @@ extension Tensor {
         a.scalars.withUnsafeBufferPointer { pa in
           b.scalars.withUnsafeBufferPointer { pb in
             guard let x = pa.baseAddress, let y = pb.baseAddress, let target = out.baseAddress else { return }
-            RowKernels.apply(Operation.self, x, strideX: 1, y, strideY: 1, into: target, count: out.count)
+            let shared = UncheckedSendable((x, y, target))
+            // Elementwise: the blocks (multiples of 8) change no bit.
+            ComputeThreads.forEachBlock(count: out.count, blockSize: broadcastBlock) { range in
+              let (x, y, target) = shared.value
+              RowKernels.apply(
+                Operation.self, x + range.lowerBound, strideX: 1, y + range.lowerBound, strideY: 1,
+                into: target + range.lowerBound, count: range.count)
+            }
           }
         }
       }
@@ -167,36 +174,56 @@ extension Tensor {
     return Tensor(shape: outShape) { out in
       a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
-          var index = [Int](repeating: 0, count: max(rank - 1, 0))
-          var offsetA = 0
-          var offsetB = 0
-          for row in 0..<outer {
-            let target = out.address + row * inner
-            if innerA == 1 || innerB == 1 {
-              RowKernels.apply(
-                Operation.self, pa.address + offsetA, strideX: innerA, pb.address + offsetB, strideY: innerB,
-                into: target, count: inner)
-            } else {
-              let value = Operation.apply(pa[offsetA], pb[offsetB])
-              for q in 0..<inner { target[q] = value }
-            }
-            // Advance the outer multi-index (odometer order).
+          guard outer > 0 else { return }
+          let shared = UncheckedSendable((pa.address, pb.address, out.address))
+          // Rows split over the pool (elementwise, so no bit depends on the split); each task
+          // starts its odometer at its first row.
+          let rowsPerTask = max(1, broadcastBlock / max(inner, 1))
+          ComputeThreads.forEachBlock(count: outer, blockSize: rowsPerTask) { rows in
+            let (pa, pb, out) = shared.value
+            var index = [Int](repeating: 0, count: max(rank - 1, 0))
+            var offsetA = 0
+            var offsetB = 0
+            var remainder = rows.lowerBound
             var d = rank - 2
             while d >= 0 {
-              index[d] += 1
-              offsetA += sa[d]
-              offsetB += sb[d]
-              if index[d] < outShape[d] { break }
-              offsetA -= sa[d] * outShape[d]
-              offsetB -= sb[d] * outShape[d]
-              index[d] = 0
+              index[d] = remainder % outShape[d]
+              remainder /= outShape[d]
+              offsetA += index[d] * sa[d]
+              offsetB += index[d] * sb[d]
               d -= 1
+            }
+            for row in rows {
+              let target = out + row * inner
+              if innerA == 1 || innerB == 1 {
+                RowKernels.apply(
+                  Operation.self, pa + offsetA, strideX: innerA, pb + offsetB, strideY: innerB,
+                  into: target, count: inner)
+              } else {
+                let value = Operation.apply(pa[offsetA], pb[offsetB])
+                for q in 0..<inner { target[q] = value }
+              }
+              // Advance the outer multi-index (odometer order).
+              var d = rank - 2
+              while d >= 0 {
+                index[d] += 1
+                offsetA += sa[d]
+                offsetB += sb[d]
+                if index[d] < outShape[d] { break }
+                offsetA -= sa[d] * outShape[d]
+                offsetB -= sb[d] * outShape[d]
+                index[d] = 0
+                d -= 1
+              }
             }
           }
         }
       }
     }
   }
+
+  /// Elements per pool task of `broadcastBinary`.
+  static let broadcastBlock = 1 << 15
 
   /// `a + b` under broadcasting.
   public static func + (a: Tensor, b: Tensor) -> Tensor { broadcastBinary(a, b, AddOperation.self) }

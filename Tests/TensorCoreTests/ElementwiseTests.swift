@@ -90,6 +90,32 @@ struct ElementwiseTests {
     }
   }
 
+  @Test("Broadcasting and group normalisation split over the pool: explicit loops' bits, for 1 to 4 threads")
+  func poolSplits() {
+    // 75,264 elements: three broadcast blocks; 64 (sample, group)s of 1,176 in 5 tasks.
+    let a = randomTensor([16, 24, 14, 14], seed: 31)
+    let scale = randomTensor([16, 24, 1, 1], seed: 32)
+    let bias = randomTensor([24, 1, 1], seed: 33)
+    let other = randomTensor([16, 24, 14, 14], seed: 34)
+    func run() -> [Tensor] {
+      let (normalized, inverseStd) = GroupNormalization.forward(a, groups: 4)
+      let backward = GroupNormalization.backward(normalized: normalized, inverseStd: inverseStd, groups: 4, upstream: other)
+      return [a * scale, a + bias, a - other, normalized, Tensor(inverseStd), backward]
+    }
+    let one = ComputeThreads.withCount(1) { run() }
+    let plane = 14 * 14
+    let scaled = (0..<a.count).map { a.scalars[$0] * scale.scalars[$0 / plane] }
+    let shifted = (0..<a.count).map { a.scalars[$0] + bias.scalars[($0 / plane) % 24] }
+    let difference = (0..<a.count).map { a.scalars[$0] - other.scalars[$0] }
+    expectBitIdentical(one[0], Tensor(shape: a.shape, scalars: scaled), "a * scale")
+    expectBitIdentical(one[1], Tensor(shape: a.shape, scalars: shifted), "a + bias")
+    expectBitIdentical(one[2], Tensor(shape: a.shape, scalars: difference), "a - other")
+    for threads in 2...4 {
+      let many = ComputeThreads.withCount(threads) { run() }
+      for (index, (x, y)) in zip(many, one).enumerated() { expectBitIdentical(x, y, "result \(index), threads \(threads)") }
+    }
+  }
+
   @Test("Broadcast arithmetic and summed(toShape:) give the bits of explicit scalar loops",
     arguments: [([37, 29], [29]), ([5, 3, 13], [3, 1]), ([4, 19], [4, 1]), ([6, 8, 16], [1, 8, 16]), ([33], [33])])
   func broadcasting(shapes: ([Int], [Int])) {
