@@ -90,9 +90,10 @@ struct ElementwiseTests {
     }
   }
 
-  @Test("Broadcasting and group normalisation split over the pool: explicit loops' bits, for 1 to 4 threads")
+  @Test("Broadcasting, summed(toShape:) and group normalisation split over the pool: explicit loops' bits, for 1 to 4 threads")
   func poolSplits() {
-    // 75,264 elements: three broadcast blocks; 64 (sample, group)s of 1,176 in 5 tasks.
+    // 75,264 elements: three broadcast blocks; 64 (sample, group)s of 1,176 in 5 tasks; sums
+    // over the last axis, over all but one axis, and keeping the last axis.
     let a = randomTensor([16, 24, 14, 14], seed: 31)
     let scale = randomTensor([16, 24, 1, 1], seed: 32)
     let bias = randomTensor([24, 1, 1], seed: 33)
@@ -100,7 +101,8 @@ struct ElementwiseTests {
     func run() -> [Tensor] {
       let (normalized, inverseStd) = GroupNormalization.forward(a, groups: 4)
       let backward = GroupNormalization.backward(normalized: normalized, inverseStd: inverseStd, groups: 4, upstream: other)
-      return [a * scale, a + bias, a - other, normalized, Tensor(inverseStd), backward]
+      return [a * scale, a + bias, a - other, normalized, Tensor(inverseStd), backward,
+              a.summed(toShape: [16, 24, 1, 1]), a.summed(toShape: [24, 1, 1]), a.summed(toShape: [1, 1, 14])]
     }
     let one = ComputeThreads.withCount(1) { run() }
     let plane = 14 * 14
@@ -110,6 +112,18 @@ struct ElementwiseTests {
     expectBitIdentical(one[0], Tensor(shape: a.shape, scalars: scaled), "a * scale")
     expectBitIdentical(one[1], Tensor(shape: a.shape, scalars: shifted), "a + bias")
     expectBitIdentical(one[2], Tensor(shape: a.shape, scalars: difference), "a - other")
+    // Sums in increasing flat index order, as the one-thread definition says.
+    var perMap = [Float](repeating: 0, count: 16 * 24)
+    var perChannel = [Float](repeating: 0, count: 24)
+    var perColumn = [Float](repeating: 0, count: 14)
+    for i in 0..<a.count {
+      perMap[i / plane] += a.scalars[i]
+      perChannel[(i / plane) % 24] += a.scalars[i]
+      perColumn[i % 14] += a.scalars[i]
+    }
+    expectBitIdentical(one[6], Tensor(shape: [16, 24, 1, 1], scalars: perMap), "sum to [16, 24, 1, 1]")
+    expectBitIdentical(one[7], Tensor(shape: [24, 1, 1], scalars: perChannel), "sum to [24, 1, 1]")
+    expectBitIdentical(one[8], Tensor(shape: [1, 1, 14], scalars: perColumn), "sum to [1, 1, 14]")
     for threads in 2...4 {
       let many = ComputeThreads.withCount(threads) { run() }
       for (index, (x, y)) in zip(many, one).enumerated() { expectBitIdentical(x, y, "result \(index), threads \(threads)") }
