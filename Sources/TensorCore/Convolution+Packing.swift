@@ -145,6 +145,19 @@ extension Convolution {
           // 8 pixels in one padded row: one vector load per tap.
           let lowContiguous = width >= 8 && lanes[7] == lanes[0] + 7
           let highContiguous = width == micro && lanes[micro - 1] == lanes[8] + 7
+          // 8 pixels across the end of one row and the start of the next (narrow images: 14
+          // wide): two vector loads per tap, blended at lane `k`. The first load runs past its
+          // row and the second starts before its row, both inside a padded window.
+          @inline(__always) func rowBreak(_ firstLane: Int) -> Int? {
+            guard window.overReadable && firstLane + 8 <= width else { return nil }
+            var found: Int? = nil
+            for j in 1..<8 where lanes[firstLane + j] != lanes[firstLane + j - 1] + 1 {
+              if found != nil { return nil }
+              found = j
+            }
+            return found
+          }
+          let breaks = (lowContiguous ? nil : rowBreak(0), highContiguous ? nil : rowBreak(8))
           for block in 0..<layout.depthBlocks {
             let p0 = block * GemmKernel.depthBlock
             let depth = layout.depth(ofBlock: block)
@@ -158,6 +171,17 @@ extension Convolution {
                   UnsafeMutableRawPointer(panel + p * micro + firstLane).storeBytes(
                     of: UnsafeRawPointer(source + taps[p0 + p]).loadUnaligned(as: SIMD8<Float>.self),
                     as: SIMD8<Float>.self)
+                }
+              } else if let k = half == 0 ? breaks.0 : breaks.1 {
+                let first = window.base + lanes[firstLane]
+                let second = window.base + lanes[firstLane + k] - k
+                let fromSecond = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(k))
+                for p in 0..<depth {
+                  let tap = taps[p0 + p]
+                  let low = UnsafeRawPointer(first + tap).loadUnaligned(as: SIMD8<Float>.self)
+                  let high = UnsafeRawPointer(second + tap).loadUnaligned(as: SIMD8<Float>.self)
+                  UnsafeMutableRawPointer(panel + p * micro + firstLane).storeBytes(
+                    of: low.replacing(with: high, where: fromSecond), as: SIMD8<Float>.self)
                 }
               } else {
                 for p in 0..<depth {
