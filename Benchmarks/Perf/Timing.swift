@@ -20,9 +20,9 @@ enum BenchmarkClock: String, CaseIterable {
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
   }
 
-  /// Parses `--clock`.
-  static func parse(_ arguments: ParsedArguments) throws -> BenchmarkClock {
-    let text = arguments.options["--clock"] ?? BenchmarkClock.wall.rawValue
+  /// Parses `--clock` (`fallback` when absent).
+  static func parse(_ arguments: ParsedArguments, default fallback: BenchmarkClock = .wall) throws -> BenchmarkClock {
+    let text = arguments.options["--clock"] ?? fallback.rawValue
     guard let clock = BenchmarkClock(rawValue: text) else {
       throw PerfFailure.usage("\(arguments.command): --clock must be wall or cpu, got '\(text)'")
     }
@@ -82,4 +82,16 @@ func formatted(_ value: Double, digits: Int = 2) -> String {
   for _ in 0..<digits { scale *= 10 }
   let rounded = (value * scale).rounded() / scale
   return "\(rounded)"
+}
+
+extension String {
+  /// This string padded with spaces to `width` columns; at least one space follows a longer one.
+  func padded(to width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
+
+  /// This string right-aligned in `width` columns.
+  func leftPadded(to width: Int) -> String {
+    count >= width ? self : String(repeating: " ", count: width - count) + self
+  }
 }

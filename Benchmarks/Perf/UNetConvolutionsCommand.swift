@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 import TensorCore
 
 /// `perf unet-conv`: GFLOP/s of every convolution of the suites' U-Nets, forward and both
@@ -78,8 +73,7 @@ enum UNetConvolutionsCommand {
     let rounds = try arguments.integer("--rounds", default: 3, atLeast: 1)
     let runs = try arguments.integer("--repeat", default: 3, atLeast: 1)
     ComputeThreads.count = try arguments.integer("--threads", default: 1, atLeast: 1)
-    let clock = try BenchmarkClock(rawValue: arguments.options["--clock"] ?? "cpu").orThrow(
-      PerfFailure.usage("perf unet-conv: --clock must be cpu or wall"))
+    let clock = try BenchmarkClock.parse(arguments, default: .cpu)
     let json = arguments.flag("--json")
     let passes: [ConvolutionPass] = [.forward, .input, .weight]
     var rows: [(preset: String, layer: String, shape: ConvolutionShape)] = []
@@ -88,7 +82,7 @@ enum UNetConvolutionsCommand {
     }
     var best = [[Double]](repeating: [Double](repeating: 0, count: passes.count), count: rows.count)
     for round in 1...rounds {
-      if !json { eprint("perf unet-conv: round \(round) of \(rounds)") }
+      if !json { printError("perf unet-conv: round \(round) of \(rounds)") }
       for (index, row) in rows.enumerated() {
         for (passIndex, pass) in passes.enumerated() {
           let (flops, measurement) = ConvolutionCommand.measure(row.shape, pass: pass, runs: runs, clock: clock)
@@ -118,32 +112,8 @@ enum UNetConvolutionsCommand {
     print("  preset         layer              shape (BxCinxHxWxCout)   forward    input   weight")
     for (index, row) in rows.enumerated() {
       let figures = best[index].map { formatted($0).leftPadded(to: 8) }.joined(separator: " ")
-      print("  " + row.preset.padded(to: 14) + " " + row.layer.padded(to: 18) + " " + row.shape.label.padded(to: 24) + " " + figures)
+      print("  " + row.preset.padded(to: 15) + row.layer.padded(to: 19) + row.shape.label.padded(to: 25) + figures)
     }
     print("lowest: \(formatted(lowest.value)) GFLOP/s (\(lowest.where))")
-  }
-}
-
-/// Progress on standard error, so that standard output stays the table.
-private func eprint(_ message: String) {
-  let line = message + "\n"
-  _ = line.withCString { write(2, $0, strlen($0)) }
-}
-
-extension Optional {
-  /// The value, or `error` thrown.
-  fileprivate func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
-    guard let value = self else { throw error() }
-    return value
-  }
-}
-
-extension String {
-  fileprivate func padded(to width: Int) -> String {
-    count >= width ? self : self + String(repeating: " ", count: width - count)
-  }
-
-  fileprivate func leftPadded(to width: Int) -> String {
-    count >= width ? self : String(repeating: " ", count: width - count) + self
   }
 }

@@ -49,18 +49,13 @@ func topLevelUsage() -> String {
     "SUBCOMMANDS:",
   ]
   for command in PerfCommand.allCases {
-    lines.append("  " + command.rawValue.padding(to: 13) + command.spec.summary)
+    lines.append("  " + command.rawValue.padded(to: 13) + command.spec.summary)
   }
   lines.append("")
   lines.append("Build with: swift build -c release --product perf")
   return lines.joined(separator: "\n")
 }
 
-extension String {
-  fileprivate func padding(to width: Int) -> String {
-    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
-  }
-}
 
 func printError(_ text: String) {
   var line = text + "\n"

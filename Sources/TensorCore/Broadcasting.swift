@@ -122,6 +122,13 @@ enum RowKernels {
       UnsafeMutableRawPointer(sum + q).storeBytes(of: load(sum + q) + load(row + q), as: V.self)
       q += 8
     }
+    // Four lanes before the scalar tail: col2im's rows are 7 to 32 long (14 = 8 + 4 + 2).
+    if q + 4 <= count {
+      let sumLanes = UnsafeRawPointer(sum + q).loadUnaligned(as: SIMD4<Float>.self)
+      let rowLanes = UnsafeRawPointer(row + q).loadUnaligned(as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(sum + q).storeBytes(of: sumLanes + rowLanes, as: SIMD4<Float>.self)
+      q += 4
+    }
     while q < count {
       sum[q] += row[q]
       q += 1

@@ -73,8 +73,7 @@ final class PackOnce: @unchecked Sendable {
     let state = states + index
     if state.pointee.load(ordering: .acquiring) == PackOnce.done { return }
     if claim(index) {
-      job(index)
-      state.pointee.store(PackOnce.done, ordering: .releasing)
+      run(index, job)
       return
     }
     var spins = 0
@@ -88,11 +87,16 @@ final class PackOnce: @unchecked Sendable {
   /// Runs one job nobody has started yet, if there is one; true if it ran one.
   func runAnyWaiting(_ job: (Int) -> Void) -> Bool {
     for index in 0..<count where states[index].load(ordering: .relaxed) == PackOnce.notStarted && claim(index) {
-      job(index)
-      (states + index).pointee.store(PackOnce.done, ordering: .releasing)
+      run(index, job)
       return true
     }
     return false
+  }
+
+  /// Runs claimed job `index` and publishes it as done.
+  private func run(_ index: Int, _ job: (Int) -> Void) {
+    job(index)
+    (states + index).pointee.store(PackOnce.done, ordering: .releasing)
   }
 
   private func claim(_ index: Int) -> Bool {

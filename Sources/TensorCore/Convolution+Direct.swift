@@ -24,6 +24,14 @@ extension Convolution {
     outChannels <= directMaximumOutputs || (kernelSize == 3 && depth <= 9)
   }
 
+  /// Where one vector of a block lies: its row and first column in the image, and how many of
+  /// its lanes are inside (0 for a vector past the image).
+  typealias DirectPlace = (row: Int, column: Int, valid: Int)
+  /// The four vectors of a block.
+  typealias DirectPlaces = (DirectPlace, DirectPlace, DirectPlace, DirectPlace)
+  /// The four vectors' first source elements.
+  typealias DirectOffsets = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+
   /// The pixel blocks of one image: four SIMD8 vectors each, laid over as many rows as fit (a
   /// 32-wide row is one block; 14-wide rows give blocks of two rows of two vectors; 7-wide, four
   /// rows of one vector), so that narrow images still fill the lanes.
@@ -44,9 +52,15 @@ extension Convolution {
     var count: Int { ((height + rowsPerBlock - 1) / rowsPerBlock) * columnGroups }
     var columnGroups: Int { vectorsPerRow >= 4 ? (vectorsPerRow + 3) / 4 : 1 }
 
+    /// The four vectors of block `block`.
+    @inline(__always)
+    func places(of block: Int) -> DirectPlaces {
+      (vector(0, of: block), vector(1, of: block), vector(2, of: block), vector(3, of: block))
+    }
+
     /// Row, first column and valid lanes (0 if outside the image) of vector `v` of block `block`.
     @inline(__always)
-    func vector(_ v: Int, of block: Int) -> (row: Int, column: Int, valid: Int) {
+    func vector(_ v: Int, of block: Int) -> DirectPlace {
       let rowGroup = block / columnGroups
       let columnGroup = block - rowGroup * columnGroups
       let row: Int
@@ -95,8 +109,7 @@ extension Convolution {
       let imageBase = window.base + image * window.imageStride
       let imageOutput = output + image * outChannels * plane
       for block in 0..<blocks.count {
-        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
-        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        let (v0, v1, v2, v3) = blocks.places(of: block)
         // Vectors outside the image read row 0 (valid memory) and are not stored.
         let o0 = imageBase + v0.row * window.rowStride + v0.column
         let o1 = imageBase + v1.row * window.rowStride + v1.column
@@ -125,9 +138,8 @@ extension Convolution {
   /// the 12-accumulator loop spilled to the stack (1-channel forward 22 against 37 GFLOP/s).
   @inline(never)
   static func forwardDirectThree(
-    _ offsets: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-    _ places: ((row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int),
-               (row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int)),
+    _ offsets: DirectOffsets,
+    _ places: DirectPlaces,
     taps: UnsafePointer<Int>, tapCount: Int, weights: UnsafePointer<Float>, plane: Int, width: Int,
     output: UnsafeMutablePointer<Float>
   ) {
@@ -138,9 +150,8 @@ extension Convolution {
   /// `forwardDirectGroup` of two outputs.
   @inline(never)
   static func forwardDirectTwo(
-    _ offsets: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-    _ places: ((row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int),
-               (row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int)),
+    _ offsets: DirectOffsets,
+    _ places: DirectPlaces,
     taps: UnsafePointer<Int>, tapCount: Int, weights: UnsafePointer<Float>, plane: Int, width: Int,
     output: UnsafeMutablePointer<Float>
   ) {
@@ -152,9 +163,8 @@ extension Convolution {
   @inline(__always)
   static func forwardDirectGroup(
     count: Int,
-    _ offsets: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-    _ places: ((row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int),
-               (row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int)),
+    _ offsets: DirectOffsets,
+    _ places: DirectPlaces,
     taps: UnsafePointer<Int>, tapCount: Int, weights w: UnsafePointer<Float>, plane: Int, width: Int,
     output target: UnsafeMutablePointer<Float>
   ) {
@@ -197,8 +207,7 @@ extension Convolution {
       var block = 0
       while block < blocks.count {
         let second = block + 1 < blocks.count
-        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
-        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        let (v0, v1, v2, v3) = blocks.places(of: block)
         let v4 = second ? blocks.vector(0, of: block + 1) : outside
         let v5 = second ? blocks.vector(1, of: block + 1) : outside
         let v6 = second ? blocks.vector(2, of: block + 1) : outside
@@ -276,8 +285,7 @@ extension Convolution {
     for image in 0..<images {
       let imageBase = upstream.base + image * upstream.imageStride
       for block in 0..<blocks.count {
-        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
-        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        let (v0, v1, v2, v3) = blocks.places(of: block)
         // Source pixel (y - ky + 1, x - kx + 1) sits at (y - ky + 2, x - kx + 2) in the bordered
         // planes; the offsets below are those of (ky, kx) = (0, 0).
         let o0 = imageBase + (v0.row + 2) * upstream.rowStride + v0.column + 2
@@ -333,8 +341,7 @@ extension Convolution {
     for image in 0..<images {
       let imageBase = upstream.base + image * upstream.imageStride
       for block in 0..<blocks.count {
-        let v0 = blocks.vector(0, of: block), v1 = blocks.vector(1, of: block)
-        let v2 = blocks.vector(2, of: block), v3 = blocks.vector(3, of: block)
+        let (v0, v1, v2, v3) = blocks.places(of: block)
         // Source pixel (y - ky + pad, x - kx + pad) sits at (y - ky + 2 pad, x - kx + 2 pad) in
         // the bordered planes; the offsets below are those of (ky, kx) = (0, 0).
         let o0 = imageBase + (v0.row + 2 * pad) * upstream.rowStride + v0.column + 2 * pad
@@ -376,11 +383,10 @@ extension Convolution {
   @inline(__always)
   static func storeDirect(
     _ values: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
-    _ places: ((row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int),
-               (row: Int, column: Int, valid: Int), (row: Int, column: Int, valid: Int)),
+    _ places: DirectPlaces,
     to plane: UnsafeMutablePointer<Float>, width: Int
   ) {
-    @inline(__always) func store(_ v: SIMD8<Float>, _ place: (row: Int, column: Int, valid: Int)) {
+    @inline(__always) func store(_ v: SIMD8<Float>, _ place: DirectPlace) {
       let target = plane + place.row * width + place.column
       let raw = UnsafeMutableRawPointer(target)
       if place.valid == 8 {

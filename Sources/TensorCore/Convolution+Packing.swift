@@ -233,15 +233,7 @@ extension Convolution {
                     ? UnsafeRawPointer(base + i + taps[q0 + tap]).loadUnaligned(as: SIMD8<Float>.self) : zeros
                 }
                 let t = GemmKernel.transpose8x8(lanes(0), lanes(1), lanes(2), lanes(3), lanes(4), lanes(5), lanes(6), lanes(7))
-                let to = UnsafeMutableRawPointer(row + i * micro + half * 8)
-                to.storeBytes(of: t.0, toByteOffset: 0, as: SIMD8<Float>.self)
-                if valid > 1 { to.storeBytes(of: t.1, toByteOffset: 64, as: SIMD8<Float>.self) }
-                if valid > 2 { to.storeBytes(of: t.2, toByteOffset: 128, as: SIMD8<Float>.self) }
-                if valid > 3 { to.storeBytes(of: t.3, toByteOffset: 192, as: SIMD8<Float>.self) }
-                if valid > 4 { to.storeBytes(of: t.4, toByteOffset: 256, as: SIMD8<Float>.self) }
-                if valid > 5 { to.storeBytes(of: t.5, toByteOffset: 320, as: SIMD8<Float>.self) }
-                if valid > 6 { to.storeBytes(of: t.6, toByteOffset: 384, as: SIMD8<Float>.self) }
-                if valid > 7 { to.storeBytes(of: t.7, toByteOffset: 448, as: SIMD8<Float>.self) }
+                GemmKernel.storeRows(t, count: valid, to: UnsafeMutableRawPointer(row + i * micro + half * 8), rowBytes: 64)
               }
               i += valid
             }

@@ -355,16 +355,7 @@ extension Convolution {
         return c < channels ? UnsafeRawPointer(source + c * channelStride + start).loadUnaligned(as: V.self) : zeros
       }
       let t = GemmKernel.transpose8x8(row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
-      let to = UnsafeMutableRawPointer(target + start * pixelStride)
-      let step = pixelStride * 4
-      to.storeBytes(of: t.0, as: V.self)
-      to.storeBytes(of: t.1, toByteOffset: step, as: V.self)
-      to.storeBytes(of: t.2, toByteOffset: 2 * step, as: V.self)
-      to.storeBytes(of: t.3, toByteOffset: 3 * step, as: V.self)
-      to.storeBytes(of: t.4, toByteOffset: 4 * step, as: V.self)
-      to.storeBytes(of: t.5, toByteOffset: 5 * step, as: V.self)
-      to.storeBytes(of: t.6, toByteOffset: 6 * step, as: V.self)
-      to.storeBytes(of: t.7, toByteOffset: 7 * step, as: V.self)
+      GemmKernel.storeRows(t, to: UnsafeMutableRawPointer(target + start * pixelStride), rowBytes: pixelStride * 4)
       j = start + 8
     }
   }

@@ -99,33 +99,10 @@ public enum Convolution {
           let yEnd = min(height, height - dy)
           if yStart >= yEnd || xStart >= xEnd { continue }
           for y in yStart..<yEnd {
-            addRow(row + y * width + xStart, into: target + (y + dy) * width + dx + xStart, count: xEnd - xStart)
+            RowKernels.accumulate(row + y * width + xStart, into: target + (y + dy) * width + dx + xStart, count: xEnd - xStart)
           }
         }
       }
-    }
-  }
-
-  /// `to[i] += from[i]` for `i < count`: eight lanes, then four, then one at a time (rows are
-  /// 7 to 32 long; each element is one addition, so the lane width changes no bit).
-  @inline(__always)
-  static func addRow(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
-      let sum = UnsafeRawPointer(to + i).loadUnaligned(as: SIMD8<Float>.self)
-        + UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self)
-      UnsafeMutableRawPointer(to + i).storeBytes(of: sum, as: SIMD8<Float>.self)
-      i += 8
-    }
-    if i + 4 <= count {
-      let sum = UnsafeRawPointer(to + i).loadUnaligned(as: SIMD4<Float>.self)
-        + UnsafeRawPointer(from + i).loadUnaligned(as: SIMD4<Float>.self)
-      UnsafeMutableRawPointer(to + i).storeBytes(of: sum, as: SIMD4<Float>.self)
-      i += 4
-    }
-    while i < count {
-      to[i] += from[i]
-      i += 1
     }
   }
 

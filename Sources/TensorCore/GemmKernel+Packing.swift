@@ -151,15 +151,7 @@ extension GemmKernel {
           UnsafeRawPointer(rows + 5 * ld).loadUnaligned(as: V.self),
           UnsafeRawPointer(rows + 6 * ld).loadUnaligned(as: V.self),
           UnsafeRawPointer(rows + 7 * ld).loadUnaligned(as: V.self))
-        let to = UnsafeMutableRawPointer(panel + p * microColumns + half * 8)
-        to.storeBytes(of: t.0, toByteOffset: 0, as: V.self)
-        to.storeBytes(of: t.1, toByteOffset: 64, as: V.self)
-        to.storeBytes(of: t.2, toByteOffset: 128, as: V.self)
-        to.storeBytes(of: t.3, toByteOffset: 192, as: V.self)
-        to.storeBytes(of: t.4, toByteOffset: 256, as: V.self)
-        to.storeBytes(of: t.5, toByteOffset: 320, as: V.self)
-        to.storeBytes(of: t.6, toByteOffset: 384, as: V.self)
-        to.storeBytes(of: t.7, toByteOffset: 448, as: V.self)
+        storeRows(t, to: UnsafeMutableRawPointer(panel + p * microColumns + half * 8), rowBytes: 64)
       }
       p += 8
     }
@@ -167,6 +159,22 @@ extension GemmKernel {
       for q in 0..<microColumns { panel[p * microColumns + q] = source[q * ld + p] }
       p += 1
     }
+  }
+
+  /// Stores the first `rows` (default all 8) vectors of `t` at `to`, `rowBytes` apart: the
+  /// result of `transpose8x8`, one row per pixel or depth step.
+  @inline(__always)
+  static func storeRows(
+    _ t: (V, V, V, V, V, V, V, V), count rows: Int = 8, to: UnsafeMutableRawPointer, rowBytes: Int
+  ) {
+    to.storeBytes(of: t.0, as: V.self)
+    if rows > 1 { to.storeBytes(of: t.1, toByteOffset: rowBytes, as: V.self) }
+    if rows > 2 { to.storeBytes(of: t.2, toByteOffset: 2 * rowBytes, as: V.self) }
+    if rows > 3 { to.storeBytes(of: t.3, toByteOffset: 3 * rowBytes, as: V.self) }
+    if rows > 4 { to.storeBytes(of: t.4, toByteOffset: 4 * rowBytes, as: V.self) }
+    if rows > 5 { to.storeBytes(of: t.5, toByteOffset: 5 * rowBytes, as: V.self) }
+    if rows > 6 { to.storeBytes(of: t.6, toByteOffset: 6 * rowBytes, as: V.self) }
+    if rows > 7 { to.storeBytes(of: t.7, toByteOffset: 7 * rowBytes, as: V.self) }
   }
 
   /// The transpose of the 8 x 8 matrix with rows `r0...r7`: result `j` is column `j`.
