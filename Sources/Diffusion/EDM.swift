@@ -65,9 +65,15 @@ public struct KarrasGrid: Sendable, Hashable, Codable {
     precondition(i >= 0 && i < count, "KarrasGrid: index \(i) outside 0..<\(count)")
     if i == 0 { return tMax }
     if i == count - 1 { return tMin }
+    return level(atFraction: Double(i) / Double(count - 1))
+  }
+
+  /// The Karras curve at a fraction `xi` in `[0, 1]` of the way from `tMax` to `tMin`:
+  /// `(tMax^(1/rho) + xi (tMin^(1/rho) - tMax^(1/rho)))^rho`.
+  public func level(atFraction xi: Double) -> Double {
     let a = pow(tMax, 1 / rho)
     let b = pow(tMin, 1 / rho)
-    return pow(a + Double(i) / Double(count - 1) * (b - a), rho)
+    return pow(a + xi * (b - a), rho)
   }
 
   /// All levels, decreasing.

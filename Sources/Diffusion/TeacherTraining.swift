@@ -36,7 +36,8 @@ public struct TeacherTrainingConfiguration: Codable, Hashable, Sendable {
   /// Creates a configuration with EDM's noise distribution by default.
   public init(architecture: NetworkArchitecture, sigmaData: Double, steps: Int, batchSize: Int,
               optimizer: OptimizerConfiguration = OptimizerConfiguration(learningRate: 1e-3, warmupSteps: 200),
-              emaRate: Double = 0.999, seed: UInt64 = 0, logNoiseMean: Double = -1.2, logNoiseStd: Double = 1.2,
+              emaRate: Double = 0.999, seed: UInt64 = 0, logNoiseMean: Double = DenoisingLoss.logNoiseMean,
+              logNoiseStd: Double = DenoisingLoss.logNoiseStandardDeviation,
               fitTarget: FitTarget? = nil) {
     self.architecture = architecture
     self.sigmaData = sigmaData
@@ -112,7 +113,10 @@ public struct TeacherTrainer {
     let indices = (0..<batch).map { indexStream.integer(below: data.shape[0], sample: $0) }
     let clean = data.gatherRows(indices)
     let levelStream = RandomStream(seed: c.seed, purpose: .denoisingNoiseLevel, step: n)
-    let sigmas = (0..<batch).map { exp(c.logNoiseMean + c.logNoiseStd * levelStream.normal(sample: $0, count: 1)[0]) }
+    let sigmas = (0..<batch).map {
+      DenoisingLoss.logNormalLevel(standardNormal: levelStream.normal(sample: $0, count: 1)[0], mean: c.logNoiseMean,
+        standardDeviation: c.logNoiseStd)
+    }
     let noise = RandomStream(seed: c.seed, purpose: .denoisingNoise, step: n).normalTensor(shape: clean.shape)
     let noisy = clean + noise.scaledRows(by: sigmas)
     let p = EDMPreconditioning(sigmaData: c.sigmaData)
@@ -133,8 +137,7 @@ public struct TeacherTrainer {
       let input = Variable(noisy.scaledRows(by: sigmas.map { p.cIn($0) }))
       let f = network(input, conditions: [sigmas.map { Float(EDMPreconditioning.cNoise($0)) }], parameters: bound)
       let denoised = Variable(noisy.scaledRows(by: sigmas.map { p.cSkip($0) })) + f * Tensor.perSample(sigmas.map { p.cOut($0) }, rank: rank)
-      let weights = Tensor.perSample(sigmas.map { p.lossWeight($0) }, rank: rank)
-      let loss = mean(square(denoised - Variable(regressionTarget)) * weights)
+      let loss = DenoisingLoss.value(denoised: denoised, target: Variable(regressionTarget), noiseLevels: sigmas, preconditioning: p)
       let gradients = tape.gradients(of: loss)
       return (loss.value.scalar, bound.variables.map { gradients[$0] })
     }()

@@ -42,22 +42,7 @@ extension AnalyticStatistics {
       guard let network = teacher as? NetworkDenoiser else {
         preconditionFailure("AnalyticStatistics.estimate: teacher \(type(of: teacher)) has neither exact traces nor a network")
       }
-      var sums = [Double](repeating: 0, count: t.count)
-      for probe in 0..<c.hutchinsonProbes {
-        let stream = RandomStream(seed: seed, purpose: .hutchinson, step: j * c.hutchinsonProbes + probe)
-        let v = stream.uniformTensor(shape: x.shape, low: -1, high: 1, firstSample: first).map { $0 < 0 ? -1 : 1 }
-        let tape = Tape()
-        let input = tape.variable(x)
-        let output = network.denoise(input, noiseLevels: t)
-        let jtv = tape.gradients(of: output, seed: v)[input]
-        let inner = x.count / t.count
-        for b in 0..<t.count {
-          var dot = 0.0
-          for i in 0..<inner { dot += Double(v.scalars[b * inner + i]) * Double(jtv.scalars[b * inner + i]) }
-          sums[b] += dot
-        }
-      }
-      return sums.map { $0 / Double(c.hutchinsonProbes) }
+      return hutchinsonTrace(of: network, at: x, noiseLevels: t, probes: c.hutchinsonProbes, seed: seed, point: j, firstSample: first)
     }
 
     // Pass 1: l on the grid.
@@ -132,5 +117,34 @@ struct InnerProducts {
       dPlusD += dp * di; dPlusX += dp * xi; xPlusD += xp * di; xPlusX += xp * xi
       dMinusD += dm * di; dMinusX += dm * xi; xMinusD += xm * di; xMinusX += xm * xi
     }
+  }
+}
+
+extension AnalyticStatistics {
+  /// Hutchinson's estimate of `tr grad_x D(x_b, t_b)` per row: the mean over `probes` Rademacher
+  /// vectors `v` of `v . (J^T v)` (one vector-Jacobian product each; `E[v v^T] = I` makes it
+  /// unbiased). Probe `p` at grid point `point` is row `firstSample + b` of
+  /// `RandomStream(seed, .hutchinson, point * probes + p)`; dot products accumulate in Double.
+  public static func hutchinsonTrace(
+    of network: NetworkDenoiser, at x: Tensor, noiseLevels t: [Double], probes: Int, seed: UInt64, point: Int, firstSample: Int
+  ) -> [Double] {
+    precondition(probes >= 1 && x.shape.first == t.count,
+      "AnalyticStatistics.hutchinsonTrace: x \(x.shape), \(t.count) noise levels, \(probes) probes")
+    var sums = [Double](repeating: 0, count: t.count)
+    let inner = x.count / max(t.count, 1)
+    for probe in 0..<probes {
+      let stream = RandomStream(seed: seed, purpose: .hutchinson, step: point * probes + probe)
+      let v = stream.uniformTensor(shape: x.shape, low: -1, high: 1, firstSample: firstSample).map { $0 < 0 ? -1 : 1 }
+      let tape = Tape()
+      let input = tape.variable(x)
+      let output = network.denoise(input, noiseLevels: t)
+      let jtv = tape.gradients(of: output, seed: v)[input]
+      for b in 0..<t.count {
+        var dot = 0.0
+        for i in 0..<inner { dot += Double(v.scalars[b * inner + i]) * Double(jtv.scalars[b * inner + i]) }
+        sums[b] += dot
+      }
+    }
+    return sums.map { $0 / Double(probes) }
   }
 }

@@ -9,6 +9,14 @@ public enum DenoisingLossWeighting: Hashable, Sendable {
   case fixed(Double)
   /// No auxiliary loss.
   case off
+
+  /// CTM's adaptive DSM weight (Kim et al. 2024, official code `calculate_adaptive_weight`):
+  /// `w = |grad_last L_CTM| / (|grad_last L_DSM| + 1e-4)` clamped to `[0, 1e4]`, and 0 when either
+  /// norm is not finite, where `grad_last` is the gradient with respect to the network's last layer.
+  public static func adaptiveWeight(consistencyGradientNorm: Double, denoisingGradientNorm: Double) -> Double {
+    let weight = min(max(consistencyGradientNorm / (denoisingGradientNorm + 1e-4), 0), 1e4)
+    return weight.isFinite ? weight : 0
+  }
 }
 
 extension DenoisingLossWeighting: Codable {

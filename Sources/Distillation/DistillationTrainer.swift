@@ -122,19 +122,17 @@ public struct DistillationTrainer {
         break
       case .adaptive, .fixed:
         let levels = denoisingLevels(step: n, batch: batch)
-        let edm = student.jumper.edm
         let noisy = clean + RandomStream(seed: seed, purpose: .denoisingNoise, step: n).normalTensor(shape: clean.shape).scaledRows(by: levels)
         let denoised = student.denoise(Variable(noisy), t: levels, s: levels, parameters: bound)
-        let weights = Tensor.perSample(levels.map { edm.lossWeight($0) }, rank: clean.rank)
-        let dsm = mean(square(denoised - Variable(clean)) * weights)
+        let dsm = DenoisingLoss.value(denoised: denoised, target: Variable(clean), noiseLevels: levels,
+          preconditioning: student.jumper.edm)
         denoisingValue = Double(dsm.value.scalar)
         let dsmGradients = tape.gradients(of: dsm).values(for: bound)
         switch c.denoisingLoss {
         case .adaptive:
-          let numerator = gradients[lastLayer].sumOfSquares().squareRoot()
-          let denominator = dsmGradients[lastLayer].sumOfSquares().squareRoot() + 1e-4
-          weight = min(max(numerator / denominator, 0), 1e4)
-          if !weight.isFinite { weight = 0 }
+          weight = DenoisingLossWeighting.adaptiveWeight(
+            consistencyGradientNorm: gradients[lastLayer].sumOfSquares().squareRoot(),
+            denoisingGradientNorm: dsmGradients[lastLayer].sumOfSquares().squareRoot())
         case .fixed(let w):
           weight = w
         case .off:
@@ -153,18 +151,18 @@ public struct DistillationTrainer {
       isFinite: lossesFinite && parameters.isFinite)
   }
 
-  /// The DSM noise levels of a step: even samples `ln sigma ~ N(-1.2, 1.2^2)`, odd samples
+  /// The DSM noise levels of a step: even samples `ln sigma ~ N(P_mean, P_std^2)` (EDM's
+  /// `DenoisingLoss.logNoiseMean`, `.logNoiseStandardDeviation`), odd samples
   /// `sigma = (tMax^(1/7) + xi (tMin^(1/7) - tMax^(1/7)))^7` with `xi ~ U[0, 1/2]` (the upper half of
-  /// the Karras curve).
+  /// the Karras curve, `KarrasGrid.level(atFraction:)`).
   func denoisingLevels(step n: Int, batch: Int) -> [Double] {
     let stream = RandomStream(seed: configuration.seed, purpose: .denoisingNoiseLevel, step: n)
-    let a = pow(NoiseRange.tMax, 1 / 7.0), b = pow(NoiseRange.tMin, 1 / 7.0)
+    let curve = KarrasGrid(count: 2)
     return (0..<batch).map { i in
       if i % 2 == 0 {
-        return exp(-1.2 + 1.2 * stream.normal(sample: i, count: 1)[0])
+        return DenoisingLoss.logNormalLevel(standardNormal: stream.normal(sample: i, count: 1)[0])
       }
-      let xi = 0.5 * stream.uniform(sample: i, count: 1)[0]
-      return pow(a + xi * (b - a), 7)
+      return curve.level(atFraction: 0.5 * stream.uniform(sample: i, count: 1)[0])
     }
   }
 

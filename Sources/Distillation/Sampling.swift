@@ -44,44 +44,66 @@ public struct SamplerConfiguration: Codable, Sendable, Hashable {
   }
 }
 
+extension SamplerConfiguration {
+  /// Generates from noise `z: [batch] + sampleShape` with `nfe` jumps of `jump` over the Karras
+  /// grid of `nfe + 1` levels from tMax to `tMin` (docs/math.md, "Sampling"):
+  ///
+  /// - deterministic: `x <- f(x, t_i, t_{i+1})`;
+  /// - gamma: `s_i = sqrt(1 - gamma^2) (t_{i+1} - tMin) + tMin`, `x <- f(x, t_i, s_i)`, then (except
+  ///   after the last jump) `x <- x + sqrt(t_{i+1}^2 - s_i^2) z_i`;
+  /// - consistency (CM multistep): `x <- f(x, t_i, tMin)`, then (except after the last jump)
+  ///   `x <- x + sqrt(t_{i+1}^2 - tMin^2) z_i`.
+  ///
+  /// `x` starts at `tMax z`; the injected `z_i` is row `firstSample + b` of
+  /// `RandomStream(seed, .sampleInjectionNoise, i)`. `jump(x, t, s)` maps a batch from `t` to `s`
+  /// (the same times for every row), so the loop can be checked with an exact flow map.
+  ///
+  /// - Returns: the samples and the state after every jump (for gamma and CM, before re-noising).
+  public func generate(
+    noise z: Tensor, nfe: Int, tMin: Double, seed: UInt64, firstSample: Int = 0, jump: (Tensor, Double, Double) -> Tensor
+  ) -> (samples: Tensor, states: [Tensor]) {
+    precondition(nfe >= 1, "SamplerConfiguration.generate: nfe must be >= 1, got \(nfe)")
+    let times = KarrasGrid(count: nfe + 1, tMin: tMin).times
+    var x = z.scaled(by: Float(times[0]))
+    var states = [Tensor]()
+    for i in 0..<nfe {
+      let (t, next) = (times[i], times[i + 1])
+      let end = jumpEnd(next: next, tMin: tMin)
+      x = jump(x, t, end)
+      states.append(x)
+      if i < nfe - 1, kind != .deterministic {
+        let injection = RandomStream(seed: seed, purpose: .sampleInjectionNoise, step: i).normalTensor(shape: z.shape, firstSample: firstSample)
+        // max(_, 0): with gamma = 0, (next - tMin) + tMin can exceed next by an ulp.
+        x = x + injection.scaled(by: Float(max(next * next - end * end, 0).squareRoot()))
+      }
+    }
+    return (x, states)
+  }
+
+  /// Where jump `i` ends when the next level of the sampling grid is `next`: `next` (deterministic),
+  /// `sqrt(1 - gamma^2) (next - tMin) + tMin` (gamma), `tMin` (consistency).
+  public func jumpEnd(next: Double, tMin: Double) -> Double {
+    switch kind {
+    case .deterministic: return next
+    case .gamma: return (1 - gamma * gamma).squareRoot() * (next - tMin) + tMin
+    case .consistency: return tMin
+    }
+  }
+}
+
 extension Student {
-  /// Generates from noise `z: [batch] + sampleShape` with `nfe` jumps over the Karras grid of
-  /// `nfe + 1` levels from tMax to tMin. Injected noise for jump `i` is row `firstSample + b` of
-  /// `RandomStream(seed, .sampleInjectionNoise, i)`.
+  /// Generates from noise `z: [batch] + sampleShape` with `nfe` jumps of this student
+  /// (`SamplerConfiguration.generate` with `f_theta` as the jump).
   ///
   /// - Returns: the samples and the state after every jump (at time `t_{i+1}`; for the CM sampler,
   ///   the state before re-noising).
   public func sample(
     noise z: Tensor, nfe: Int, sampler: SamplerConfiguration, parameters: ParameterSet, seed: UInt64, firstSample: Int = 0
   ) -> (samples: Tensor, states: [Tensor]) {
-    precondition(nfe >= 1, "Student.sample: nfe must be >= 1, got \(nfe)")
     let batch = z.shape[0]
-    let times = KarrasGrid(count: nfe + 1, tMin: jumper.tMin).times
     let bound = parameters.constants()
-    var x = z.scaled(by: Float(times[0]))
-    var states = [Tensor]()
-    let column = { (value: Double) in [Double](repeating: value, count: batch) }
-    for i in 0..<nfe {
-      let (t, next) = (times[i], times[i + 1])
-      let last = i == nfe - 1
-      let injection = { () -> Tensor in
-        RandomStream(seed: seed, purpose: .sampleInjectionNoise, step: i).normalTensor(shape: z.shape, firstSample: firstSample)
-      }
-      switch sampler.kind {
-      case .deterministic:
-        x = jump(Variable(x), from: column(t), to: column(next), parameters: bound).value
-        states.append(x)
-      case .gamma:
-        let s = (1 - sampler.gamma * sampler.gamma).squareRoot() * (next - jumper.tMin) + jumper.tMin
-        x = jump(Variable(x), from: column(t), to: column(s), parameters: bound).value
-        states.append(x)
-        if !last { x = x + injection().scaled(by: Float((next * next - s * s).squareRoot())) }
-      case .consistency:
-        x = jump(Variable(x), from: column(t), to: column(jumper.tMin), parameters: bound).value
-        states.append(x)
-        if !last { x = x + injection().scaled(by: Float((next * next - jumper.tMin * jumper.tMin).squareRoot())) }
-      }
+    return sampler.generate(noise: z, nfe: nfe, tMin: jumper.tMin, seed: seed, firstSample: firstSample) { x, t, s in
+      jump(Variable(x), from: [Double](repeating: t, count: batch), to: [Double](repeating: s, count: batch), parameters: bound).value
     }
-    return (x, states)
   }
 }
