@@ -17,8 +17,9 @@ func module(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
   .target(name: name, dependencies: dependencies, swiftSettings: cpuSettings)
 }
 
-func tests(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-  .testTarget(name: name, dependencies: dependencies + ["TestSupport"], swiftSettings: cpuSettings)
+// `exclude`: data files a test reads by #filePath (not bundled as resources).
+func tests(_ name: String, _ dependencies: [Target.Dependency], exclude: [String] = []) -> Target {
+  .testTarget(name: name, dependencies: dependencies + ["TestSupport"], exclude: exclude, swiftSettings: cpuSettings)
 }
 
 let package = Package(
@@ -60,7 +61,7 @@ let package = Package(
     tests("AutodiffTests", ["Autodiff"]),
     tests("NeuralNetTests", ["NeuralNet"]),
     tests("DiffusionTests", ["Diffusion"]),
-    tests("DistillationTests", ["Distillation"]),
+    tests("DistillationTests", ["Distillation"], exclude: ["Fixtures"]),
     tests("DatasetsTests", ["Datasets"]),
     tests("MetricsTests", ["Metrics"]),
     tests("HarnessTests", ["Harness"]),

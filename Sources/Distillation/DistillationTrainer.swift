@@ -21,6 +21,20 @@ public struct StepReport: Sendable {
   public var isFinite: Bool
 }
 
+/// The random inputs of one training step (see `DistillationTrainer.randomInputs(step:)`).
+public struct StepInputs: Sendable {
+  /// The clean minibatch `x0`, `[batch, ...]`.
+  public var clean: Tensor
+  /// The noise `eps` of `x_t = x0 + t eps`, shaped like `clean`.
+  public var noise: Tensor
+  /// The times and jump length.
+  public var draw: ConsistencyObjective.Draw
+  /// The DSM noise levels, one per sample (drawn whether or not the DSM loss is on).
+  public var denoisingLevels: [Double]
+  /// The DSM noise before scaling by the levels, shaped like `clean`.
+  public var denoisingNoise: Tensor
+}
+
 /// Trains a CD or CTM student against a teacher (math.md section 4), deterministically: every draw
 /// comes from `RandomStream(seed, purpose, step)` at the sample's index in the minibatch.
 ///
@@ -87,9 +101,7 @@ public struct DistillationTrainer {
     let n = step
     let batch = c.batchSize
     let seed = c.seed
-    let indexStream = RandomStream(seed: seed, purpose: .dataOrder, step: n)
-    let clean = data.gatherRows((0..<batch).map { indexStream.integer(below: data.shape[0], sample: $0) })
-    let noise = RandomStream(seed: seed, purpose: .trainingNoise, step: n).normalTensor(shape: clean.shape)
+    let (clean, noise) = minibatch(step: n)
     let flow = ProbabilityFlow(teacher)
     let tMin = student.jumper.tMin
     // Everything that holds the parameter tensors (the tape, the bound and constant copies)
@@ -122,7 +134,7 @@ public struct DistillationTrainer {
         break
       case .adaptive, .fixed:
         let levels = denoisingLevels(step: n, batch: batch)
-        let noisy = clean + RandomStream(seed: seed, purpose: .denoisingNoise, step: n).normalTensor(shape: clean.shape).scaledRows(by: levels)
+        let noisy = clean + denoisingNoise(step: n, shape: clean.shape).scaledRows(by: levels)
         let denoised = student.denoise(Variable(noisy), t: levels, s: levels, parameters: bound)
         let dsm = DenoisingLoss.value(denoised: denoised, target: Variable(clean), noiseLevels: levels,
           preconditioning: student.jumper.edm)
@@ -149,6 +161,32 @@ public struct DistillationTrainer {
     ExponentialMovingAverage.update(&evaluation, towards: parameters, rate: c.evaluationEMARate)
     return StepReport(consistencyLoss: loss, denoisingLoss: denoisingValue, denoisingWeight: weight,
       isFinite: lossesFinite && parameters.isFinite)
+  }
+
+  /// The clean minibatch of step `n` (rows of the data drawn by `.dataOrder`) and its noise
+  /// `eps` (`.trainingNoise`), so that `x_t = x0 + t eps`.
+  func minibatch(step n: Int) -> (clean: Tensor, noise: Tensor) {
+    let indexStream = RandomStream(seed: configuration.seed, purpose: .dataOrder, step: n)
+    let clean = data.gatherRows((0..<configuration.batchSize).map { indexStream.integer(below: data.shape[0], sample: $0) })
+    return (clean, RandomStream(seed: configuration.seed, purpose: .trainingNoise, step: n).normalTensor(shape: clean.shape))
+  }
+
+  /// The DSM noise of step `n` (`.denoisingNoise`), before scaling by the levels.
+  func denoisingNoise(step n: Int, shape: [Int]) -> Tensor {
+    RandomStream(seed: configuration.seed, purpose: .denoisingNoise, step: n).normalTensor(shape: shape)
+  }
+
+  /// Every random input of step `n`, exactly as `trainStep` draws it (the same functions), for
+  /// tests that recompute a step independently (the golden run of
+  /// Tests/DistillationTests/GoldenRunTests.swift): the minibatch, its noise, the time draw, the
+  /// DSM levels and the DSM noise. Drawing them changes no state.
+  public func randomInputs(step n: Int) -> StepInputs {
+    let (clean, noise) = minibatch(step: n)
+    let draw = ConsistencyObjective.draw(method: configuration.method, batch: configuration.batchSize, grid: grid,
+      tMin: student.jumper.tMin, maxJump: configuration.effectiveMaxJump, seed: configuration.seed, step: n)
+    return StepInputs(clean: clean, noise: noise, draw: draw,
+      denoisingLevels: denoisingLevels(step: n, batch: configuration.batchSize),
+      denoisingNoise: denoisingNoise(step: n, shape: clean.shape))
   }
 
   /// The DSM noise levels of a step: even samples `ln sigma ~ N(P_mean, P_std^2)` (EDM's
