@@ -86,6 +86,7 @@ enum ExportCommand: Subcommand {
               entry["trainingWallSeconds"] = .number(evaluation.trainingWallSeconds)
               entry["trainingCPUSeconds"] = .number(evaluation.trainingCPUSeconds)
               entry["evaluationSeconds"] = .number(evaluation.evaluationSeconds)
+              entry["loadAverage"] = .optional(evaluation.loadAverage)
             }
             return .object(entry)
           }),
@@ -114,6 +115,7 @@ enum ExportCommand: Subcommand {
           "finishedAt": .optional(run.finishedAt?.description),
           "processID": .int(Int(run.processID)),
           "host": .string(run.host), "coefficientSeconds": .optional(run.coefficientSeconds),
+          "loadAtStart": .optional(run.loadAtStart),
           "machine": run.machine.json.merging(["id": .string(run.machine.id)]),
           "commit": run.commit.json,
         ])

@@ -13,6 +13,9 @@ public struct ArmTimes: Sendable, Hashable {
   public var steps: [Double]
   /// Training wall seconds to the target per seed (infinite when never reached).
   public var wallSeconds: [Double]
+  /// Training CPU seconds (all threads of the process) to the target per seed (infinite when
+  /// never reached): less sensitive than wall time to other processes on the machine.
+  public var cpuSeconds: [Double]
   /// Seeds whose runs have not finished and have not reached the target yet (left out).
   public var pending: Int
   /// The machines the seeds ran on (fingerprint ids, sorted).
@@ -21,6 +24,8 @@ public struct ArmTimes: Sendable, Hashable {
   public var medianSteps: ConfidenceInterval?
   /// Median wall seconds with its bootstrap interval (`nil` without seeds).
   public var medianWallSeconds: ConfidenceInterval?
+  /// Median CPU seconds with its bootstrap interval (`nil` without seeds).
+  public var medianCPUSeconds: ConfidenceInterval?
 
   /// How many seeds reached the target.
   public var reached: Int { steps.filter { $0.isFinite }.count }
@@ -41,6 +46,8 @@ public struct SpeedUpEntry: Sendable, Hashable {
   public var stepsSpeedUp: ConfidenceInterval?
   /// The same ratio on training wall seconds.
   public var wallSpeedUp: ConfidenceInterval?
+  /// The same ratio on training CPU seconds.
+  public var cpuSpeedUp: ConfidenceInterval?
 
   /// Whether all runs of both sides ran on one machine (otherwise the wall-time ratio mixes
   /// machines, and reports say so).
@@ -61,6 +68,7 @@ public enum SpeedUp {
     var seeds: [Int] = []
     var steps: [Double] = []
     var wall: [Double] = []
+    var cpu: [Double] = []
     var pending = 0
     var machines: Set<String> = []
     for result in runs where result.run.cell.arm == arm {
@@ -71,11 +79,12 @@ public enum SpeedUp {
       seeds.append(result.run.cell.seed)
       steps.append(reach.step)
       wall.append(reach.trainingWallSeconds)
+      cpu.append(reach.trainingCPUSeconds)
       machines.insert(result.run.machine.id)
     }
     let key = "\(arm)|\(target)"
     return ArmTimes(
-      arm: arm, target: target, seeds: seeds, steps: steps, wallSeconds: wall, pending: pending,
+      arm: arm, target: target, seeds: seeds, steps: steps, wallSeconds: wall, cpuSeconds: cpu, pending: pending,
       machines: machines.sorted(),
       medianSteps: steps.isEmpty
         ? nil
@@ -84,7 +93,11 @@ public enum SpeedUp {
       medianWallSeconds: wall.isEmpty
         ? nil
         : Bootstrap.medianInterval(
-          wall, level: level, resamples: resamples, stream: stream(key + "|median-wall")))
+          wall, level: level, resamples: resamples, stream: stream(key + "|median-wall")),
+      medianCPUSeconds: cpu.isEmpty
+        ? nil
+        : Bootstrap.medianInterval(
+          cpu, level: level, resamples: resamples, stream: stream(key + "|median-cpu")))
   }
 
   /// Every speed-up of `results`: for each setting that has the reference preconditioning, each
@@ -111,6 +124,7 @@ public enum SpeedUp {
           let key = "\(arm)|\(target)"
           var stepsRatio: ConfidenceInterval? = nil
           var wallRatio: ConfidenceInterval? = nil
+          var cpuRatio: ConfidenceInterval? = nil
           if !candidate.steps.isEmpty && !reference.steps.isEmpty {
             stepsRatio = Bootstrap.medianRatioInterval(
               numerator: reference.steps, denominator: candidate.steps, level: level,
@@ -118,11 +132,14 @@ public enum SpeedUp {
             wallRatio = Bootstrap.medianRatioInterval(
               numerator: reference.wallSeconds, denominator: candidate.wallSeconds, level: level,
               resamples: resamples, stream: stream(key + "|speed-up-wall"))
+            cpuRatio = Bootstrap.medianRatioInterval(
+              numerator: reference.cpuSeconds, denominator: candidate.cpuSeconds, level: level,
+              resamples: resamples, stream: stream(key + "|speed-up-cpu"))
           }
           entries.append(
             SpeedUpEntry(
               setting: setting, target: target, candidate: candidate, reference: reference,
-              stepsSpeedUp: stepsRatio, wallSpeedUp: wallRatio))
+              stepsSpeedUp: stepsRatio, wallSpeedUp: wallRatio, cpuSpeedUp: cpuRatio))
         }
       }
     }

@@ -15,12 +15,15 @@ public struct EvaluationRecord: Codable, Sendable, Hashable {
   public var loss: Double
   /// Every metric at every NFE.
   public var metrics: [MetricValue]
+  /// The machine's 1-minute load average when the evaluation was taken (`nil` where unknown).
+  public var loadAverage: Double?
 
   /// An evaluation from its parts.
   public init(
     step: Int, samplesSeen: Int, trainingWallSeconds: Double, trainingCPUSeconds: Double,
-    evaluationSeconds: Double, loss: Double, metrics: [MetricValue]
+    evaluationSeconds: Double, loss: Double, metrics: [MetricValue], loadAverage: Double? = nil
   ) {
+    self.loadAverage = loadAverage
     self.step = step
     self.samplesSeen = samplesSeen
     self.trainingWallSeconds = trainingWallSeconds

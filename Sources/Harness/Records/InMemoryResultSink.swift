@@ -36,7 +36,7 @@ public final class InMemoryResultSink: ResultSink, @unchecked Sendable {
     let record = RunRecord(
       id: id, uid: "memory-\(id.rawValue)", cell: start.cell, machine: start.machine,
       commit: start.commit, status: .running, startedAt: start.startedAt,
-      processID: start.processID, host: start.host)
+      processID: start.processID, host: start.host, loadAtStart: start.loadAverage)
     runs.append(RunResult(run: record, evaluations: []))
     return id
   }

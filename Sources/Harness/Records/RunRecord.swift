@@ -33,13 +33,16 @@ public struct RunStart: Sendable, Hashable {
   public var processID: Int32
   /// The host the runner runs on (uname's node name).
   public var host: String
+  /// The machine's 1-minute load average when the run started (`nil` where unknown).
+  public var loadAverage: Double?
 
-  /// A run start; time, process and host default to this process's.
+  /// A run start; time, process, host and load default to this process's and machine's.
   public init(
     cell: CellRecord, machine: MachineFingerprint, commit: CommitInfo,
     startedAt: Timestamp = .now(), processID: Int32 = getpid(),
-    host: String = UnameFields.current().nodename
+    host: String = UnameFields.current().nodename, loadAverage: Double? = LoadAverage.current()
   ) {
+    self.loadAverage = loadAverage
     self.cell = cell
     self.machine = machine
     self.commit = commit
@@ -78,14 +81,17 @@ public struct RunRecord: Codable, Sendable, Hashable {
   /// Seconds spent computing preconditioning coefficients before training (`nil` if not
   /// recorded).
   public var coefficientSeconds: Double?
+  /// The machine's 1-minute load average when the run started (`nil` where unknown).
+  public var loadAtStart: Double?
 
   /// A run from its parts.
   public init(
     id: RunID, uid: String, cell: CellRecord, machine: MachineFingerprint, commit: CommitInfo,
     status: RunStatus, statusStep: Int? = nil, statusMessage: String? = nil,
     startedAt: Timestamp, finishedAt: Timestamp? = nil, processID: Int32, host: String,
-    coefficientSeconds: Double? = nil
+    coefficientSeconds: Double? = nil, loadAtStart: Double? = nil
   ) {
+    self.loadAtStart = loadAtStart
     self.id = id
     self.uid = uid
     self.cell = cell

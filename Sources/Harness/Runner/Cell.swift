@@ -29,6 +29,10 @@ public struct CellSpecification: Codable, Hashable, Sendable {
   /// The version of the harness's measurement procedure (bumped when a change alters numbers).
   public var protocolVersion: Int
 
+  /// The current protocol version. 2: runs whose loss or metrics grow past the suite's
+  /// divergence factor stop as diverged (version 1 let them finish).
+  public static let currentProtocolVersion = 2
+
   /// The spec hash (SHA-256 of the canonical JSON).
   public var specHash: String { SHA256.hex(Array(canonicalJSON(self).utf8)) }
 
@@ -51,8 +55,15 @@ public struct CellSpecification: Codable, Hashable, Sendable {
 
 /// A cell located in its suite.
 public struct SuiteCell: Sendable {
-  /// Position in the suite's canonical order (problem, method, preconditioning, seed).
+  /// Position in the suite's canonical order: problem, then seed, then method and
+  /// preconditioning, so that the arms of one seed run back to back (interleaved: every arm of
+  /// seed 1, then every arm of seed 2, ...) and a change of machine load during a suite falls on
+  /// every arm alike.
   public var index: Int
+  /// The cell's block: the index of its (problem, seed) pair; a block holds every arm once.
+  public var block: Int
+  /// Number of blocks in the suite.
+  public var blocks: Int
   /// The problem's name.
   public var problem: String
   /// Method.
@@ -67,14 +78,16 @@ public struct SuiteCell: Sendable {
 }
 
 extension SuiteSpecification {
-  /// Every cell, in canonical order.
+  /// Every cell, in canonical (interleaved) order: problem, seed, method, preconditioning.
   public var cells: [SuiteCell] {
     var out = [SuiteCell]()
-    for problem in problems {
-      for arm in arms {
-        for preconditioning in arm.preconditionings {
-          for seed in seeds {
-            out.append(SuiteCell(index: out.count, problem: problem.name, method: arm.method, preconditioning: preconditioning, seed: seed))
+    let blocks = problems.count * seeds.count
+    for (p, problem) in problems.enumerated() {
+      for (k, seed) in seeds.enumerated() {
+        for arm in arms {
+          for preconditioning in arm.preconditionings {
+            out.append(SuiteCell(index: out.count, block: p * seeds.count + k, blocks: blocks, problem: problem.name,
+              method: arm.method, preconditioning: preconditioning, seed: seed))
           }
         }
       }
@@ -96,7 +109,10 @@ extension SuiteSpecification {
   }
 }
 
-/// Which shard of a suite a process runs: cells whose index is `index` modulo `count`.
+/// Which shard of a suite a process runs: whole blocks (a problem and seed with every arm) whose
+/// block index is `index` modulo `count`, so that each shard keeps the arms interleaved and runs
+/// them on the same machine; a suite with fewer blocks than shards is split by cell index
+/// modulo `count` instead.
 public struct Shard: Sendable, Hashable, CustomStringConvertible {
   /// This shard, `0..<count`.
   public let index: Int
@@ -120,7 +136,9 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// Whether this shard runs `cell`.
-  public func contains(_ cell: SuiteCell) -> Bool { cell.index % count == index }
+  public func contains(_ cell: SuiteCell) -> Bool {
+    cell.blocks >= count ? cell.block % count == index : cell.index % count == index
+  }
 
   /// "I/N".
   public var description: String { "\(index + 1)/\(count)" }

@@ -66,7 +66,7 @@ public enum CellRunner {
   public static func record(_ cell: SuiteCell, suite: SuiteSpecification, problem: PreparedProblem) -> (CellRecord, CellSpecification) {
     let specification = CellSpecification(problem: problem.specification, dataHash: problem.dataHash, teacher: problem.teacherIdentity,
       method: cell.method, preconditioning: cell.preconditioning, seed: cell.seed, student: suite.student, training: suite.training,
-      statistics: suite.statistics, evaluation: suite.evaluation, protocolVersion: 1)
+      statistics: suite.statistics, evaluation: suite.evaluation, protocolVersion: CellSpecification.currentProtocolVersion)
     let record = CellRecord(suite: suite.name, dataset: problem.specification.name, teacher: problem.teacherKind,
       method: cell.method.rawValue, preconditioning: cell.preconditioning.rawValue, seed: cell.seed,
       specHash: specification.specHash, configuration: canonicalJSON(specification))
@@ -130,7 +130,8 @@ public enum CellRunner {
     options.events(.cellStarted(cell, position: position, of: total, resumedAt: resumeFrom == nil ? nil : trainer.step))
     do {
       return try train(&trainer, cell: cell, run: run, record: record, specification: specification, suite: suite, evaluator: evaluator,
-        sink: sink, options: options, checkpointPath: checkpointPath, wall: trainingWall, cpu: trainingCPU)
+        sink: sink, options: options, checkpointPath: checkpointPath, wall: trainingWall, cpu: trainingCPU,
+        divergenceState: resumeFrom?.checkpoint.metadata["divergence"])
     } catch {
       // Leave no run "running" behind an error: record it as failed, then report the error.
       try? sink.finishRun(run, status: .failed, step: trainer.step, message: "\(error)")
@@ -141,7 +142,7 @@ public enum CellRunner {
   static func train(
     _ trainer: inout DistillationTrainer, cell: SuiteCell, run: RunID, record: CellRecord, specification: CellSpecification,
     suite: SuiteSpecification, evaluator: Evaluator, sink: any ResultSink, options: RunOptions, checkpointPath: String,
-    wall: Double, cpu: Double
+    wall: Double, cpu: Double, divergenceState: String?
   ) throws -> CellOutcome {
     var trainingWall = wall
     var trainingCPU = cpu
@@ -152,6 +153,16 @@ public enum CellRunner {
     var lossSum = 0.0
     var lossCount = 0
     let clock = ContinuousClock()
+    var divergence = DivergenceRule(factor: suite.training.divergenceFactor)
+    if let text = divergenceState, !divergence.restore(from: text) {
+      throw CheckpointError(path: checkpointPath, reason: "malformed divergence state '\(text)'")
+    }
+    func diverged(_ reason: String) throws -> CellOutcome {
+      try sink.finishRun(run, status: .diverged, step: trainer.step, message: reason)
+      try? FileManager.default.removeItem(atPath: checkpointPath)
+      options.events(.cellFinished(cell, outcome: .diverged(step: trainer.step), trainingSeconds: trainingWall))
+      return .diverged(step: trainer.step)
+    }
     while trainer.step < steps {
       let wallStart = clock.now
       let cpuStart = processCPUSeconds()
@@ -159,12 +170,9 @@ public enum CellRunner {
       trainingWall += seconds(clock.now - wallStart)
       trainingCPU += processCPUSeconds() - cpuStart
       guard report.isFinite else {
-        try sink.finishRun(run, status: .diverged, step: trainer.step,
-          message: "non-finite loss or parameters at step \(trainer.step) (consistency loss \(report.consistencyLoss))")
-        try? FileManager.default.removeItem(atPath: checkpointPath)
-        options.events(.cellFinished(cell, outcome: .diverged(step: trainer.step), trainingSeconds: trainingWall))
-        return .diverged(step: trainer.step)
+        return try diverged("non-finite loss or parameters at step \(trainer.step) (consistency loss \(report.consistencyLoss))")
       }
+      if let reason = divergence.check(loss: report.consistencyLoss, step: trainer.step) { return try diverged(reason) }
       lossSum += report.consistencyLoss
       lossCount += 1
       options.events(.trained(cell, step: trainer.step, of: steps, loss: report.consistencyLoss))
@@ -175,14 +183,18 @@ public enum CellRunner {
         let evaluationSeconds = seconds(clock.now - evaluationStart)
         let evaluation = EvaluationRecord(step: trainer.step, samplesSeen: trainer.step * configuration.batchSize,
           trainingWallSeconds: trainingWall, trainingCPUSeconds: trainingCPU, evaluationSeconds: evaluationSeconds,
-          loss: lossSum / Double(max(lossCount, 1)), metrics: metrics)
+          loss: lossSum / Double(max(lossCount, 1)), metrics: metrics, loadAverage: LoadAverage.current())
         try sink.recordEvaluation(evaluation, run: run)
         options.events(.evaluated(cell, step: trainer.step, metrics: metrics))
         lossSum = 0
         lossCount = 0
+        if let reason = divergence.check(metrics: metrics.map { ("\($0.name)@\($0.nfe)", $0.value) }, step: trainer.step) {
+          return try diverged(reason)
+        }
         if trainer.step % suite.checkpointEvery == 0 && trainer.step < steps {
           let checkpoint = trainer.checkpoint(metadata: [
             "specHash": record.specHash, "trainingWallSeconds": "\(trainingWall)", "trainingCPUSeconds": "\(trainingCPU)",
+            "divergence": divergence.checkpointText,
           ])
           try checkpoint.write(to: checkpointPath)
         }

@@ -255,6 +255,10 @@ public enum SuiteParser {
     for (key, value) in [("targetEMARate", target), ("evaluationEMARate", evaluation)] where !(0..<1).contains(value) {
       throw reader.failure(key, "must be in [0, 1), got \(value)")
     }
+    let divergenceFactor = try reader.optionalNumber("divergenceFactor") ?? DivergenceRule.defaultFactor
+    guard divergenceFactor > 1, divergenceFactor.isFinite else {
+      throw reader.failure("divergenceFactor", "must be a finite number > 1, got \(divergenceFactor)")
+    }
     var denoising = DenoisingLossWeighting.adaptive
     if let value = reader.optionalValue("denoisingLoss") {
       switch value {
@@ -267,7 +271,7 @@ public enum SuiteParser {
     }
     return TrainingSpecification(steps: steps, batchSize: batchSize, gridCount: gridCount, maxJump: maxJump,
       optimizer: OptimizerConfiguration(kind: kind, learningRate: learningRate, warmupSteps: warmup),
-      targetEMARate: target, evaluationEMARate: evaluation, denoisingLoss: denoising)
+      targetEMARate: target, evaluationEMARate: evaluation, denoisingLoss: denoising, divergenceFactor: divergenceFactor)
   }
 
   static func statisticsConfiguration(_ reader: inout JSONObjectReader) throws -> StatisticsConfiguration {

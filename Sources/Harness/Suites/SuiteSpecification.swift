@@ -187,6 +187,10 @@ public struct TrainingSpecification: Codable, Hashable, Sendable {
   public var evaluationEMARate: Double
   /// DSM weighting.
   public var denoisingLoss: DenoisingLossWeighting
+  /// A run diverges when its consistency loss exceeds this multiple of its initial loss (the mean
+  /// of its first `DivergenceRule.initialSteps` steps), or an evaluated metric exceeds this multiple
+  /// of its first evaluated value, or either is not finite (default 1000).
+  public var divergenceFactor: Double
 }
 
 /// The evaluation protocol.

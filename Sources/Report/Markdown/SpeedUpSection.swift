@@ -17,9 +17,19 @@ enum SpeedUpSection {
       preconditioning (above 1: faster than \(Cell.code(suite.referencePreconditioning))), math.md section 6. \
       Steps are the first evaluated training step that reaches the target, so they are multiples of the \
       evaluation interval. A run that never reaches a target (or diverged) counts as infinitely many steps. \
-      Intervals: \(level)% percentile bootstrap over seeds, \(context.options.resamples) resamples. Wall time \
-      is training time with evaluations excluded.
+      Intervals: \(level)% percentile bootstrap over seeds, \(context.options.resamples) resamples. Wall and CPU \
+      time are training time with evaluations excluded; CPU time counts every thread of the process and is \
+      less sensitive than wall time to other processes on the machine.
       """)
+    if let load = LoadSummary.of(context.results.selectedRuns()) {
+      let range = "\(Cell.number(load.lowest))-\(Cell.number(load.highest))"
+      lines.append(
+        load.changed
+          ? "\n**Load changed during the suite** (1-minute load average \(range) on \(load.cores) cores, "
+            + "\(load.readings) readings): time-based speed-ups compare arms measured under different load; "
+            + "prefer steps, then CPU time."
+          : "\nLoad during the suite: 1-minute load average \(range) on \(load.cores) cores (\(load.readings) readings).")
+    }
     let entries = SpeedUp.table(
       context.results, level: context.options.level, resamples: context.options.resamples)
     for setting in context.settings {
@@ -42,7 +52,8 @@ enum SpeedUpSection {
             "Preconditioning", "Seeds reached", "Median steps [\(level)% CI]",
             "Speed-up, steps [\(level)% CI]",
             "Median wall s [\(level)% CI]", "Speed-up, wall [\(level)% CI]",
-          ], numeric: [1, 2, 3, 4, 5])
+            "Median CPU s [\(level)% CI]", "Speed-up, CPU [\(level)% CI]",
+          ], numeric: [1, 2, 3, 4, 5, 6, 7])
         var pendingNotes: [String] = []
         for entry in rows {
           let candidate = entry.candidate
@@ -56,6 +67,11 @@ enum SpeedUpSection {
             isReference
               ? "1"
               : Cell.interval(entry.wallSpeedUp)
+                + (entry.wallTimeOnOneMachine ? "" : " (mixed machines)"),
+            Cell.interval(candidate.medianCPUSeconds),
+            isReference
+              ? "1"
+              : Cell.interval(entry.cpuSpeedUp)
                 + (entry.wallTimeOnOneMachine ? "" : " (mixed machines)"),
           ])
           if candidate.pending > 0 {

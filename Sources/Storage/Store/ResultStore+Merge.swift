@@ -52,10 +52,10 @@ extension ResultStore {
             FROM shard.cells;
           INSERT INTO main.runs (uid, cell_id, machine_id, commit_sha, commit_dirty, status, status_step,
                                  status_message, started_at, finished_at, coefficient_seconds, process_id,
-                                 host, process_start)
+                                 host, process_start, load_start)
             SELECT r.uid, mc.id, r.machine_id, r.commit_sha, r.commit_dirty, r.status, r.status_step,
                    r.status_message, r.started_at, r.finished_at, r.coefficient_seconds, r.process_id,
-                   r.host, r.process_start
+                   r.host, r.process_start, r.load_start
             FROM shard.runs r
               JOIN shard.cells sc ON sc.id = r.cell_id
               JOIN main.cells mc ON mc.suite = sc.suite AND mc.spec_hash = sc.spec_hash AND mc.seed = sc.seed
@@ -71,9 +71,9 @@ extension ResultStore {
         try database.execute(
           """
           INSERT INTO main.evaluations (run_id, step, samples_seen, training_wall_seconds, training_cpu_seconds,
-                                        evaluation_seconds, loss)
+                                        evaluation_seconds, loss, load_average)
             SELECT mr.id, x.step, x.samples_seen, x.training_wall_seconds, x.training_cpu_seconds,
-                   x.evaluation_seconds, x.loss
+                   x.evaluation_seconds, x.loss, x.load_average
             FROM shard.evaluations x \(newRuns) ORDER BY mr.id, x.step
           """, [.integer(before)])
         try database.execute(

@@ -63,7 +63,7 @@ extension ResultStore {
              m.swift_version, m.build_configuration,
              k.sha, k.dirty, k.date,
              r.status, r.status_step, r.status_message, r.started_at, r.finished_at,
-             r.process_id, r.host, r.coefficient_seconds
+             r.process_id, r.host, r.coefficient_seconds, r.load_start
       FROM runs r
         JOIN cells c ON c.id = r.cell_id
         JOIN machines m ON m.id = r.machine_id
@@ -107,7 +107,7 @@ extension ResultStore {
         startedAt: started,
         finishedAt: try timestamp(try row.optionalText(25), "finished_at"),
         processID: Int32(truncatingIfNeeded: try row.int64(26)), host: try row.text(27),
-        coefficientSeconds: try row.optionalDouble(28))
+        coefficientSeconds: try row.optionalDouble(28), loadAtStart: try row.optionalDouble(29))
     }
     records.sort { $0.id < $1.id }
     guard !records.isEmpty else { return [] }
@@ -127,7 +127,8 @@ extension ResultStore {
     var evaluationsByRun: [Int64: [EvaluationRecord]] = [:]
     _ = try database.query(
       """
-      SELECT id, run_id, step, samples_seen, training_wall_seconds, training_cpu_seconds, evaluation_seconds, loss
+      SELECT id, run_id, step, samples_seen, training_wall_seconds, training_cpu_seconds, evaluation_seconds, loss,
+             load_average
       FROM evaluations WHERE \(runCondition) ORDER BY run_id, step
       """, values
     ) { row in
@@ -136,7 +137,7 @@ extension ResultStore {
           step: try row.int(2), samplesSeen: try row.int(3), trainingWallSeconds: try row.double(4),
           trainingCPUSeconds: try row.double(5), evaluationSeconds: try row.double(6),
           loss: try row.double(7),
-          metrics: metricsByEvaluation[try row.int64(0)] ?? []))
+          metrics: metricsByEvaluation[try row.int64(0)] ?? [], loadAverage: try row.optionalDouble(8)))
     }
     var coefficientsByRun: [Int64: [CoefficientRow]] = [:]
     _ = try database.query(

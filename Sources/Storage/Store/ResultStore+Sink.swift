@@ -56,14 +56,15 @@ extension ResultStore {
         try database.execute(
           """
           INSERT INTO runs (uid, cell_id, machine_id, commit_sha, commit_dirty, status, started_at,
-                            process_id, host, process_start)
-          VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                            process_id, host, process_start, load_start)
+          VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)
           """,
           [
             .text(UUID().uuidString.lowercased()), .integer(cellID), .text(start.machine.id),
             .text(start.commit.sha), .bool(start.commit.dirty), .text(start.startedAt.description),
             .integer(Int64(start.processID)), .text(start.host),
             ProcessLiveness.startTime(of: start.processID).map { SQLiteValue.integer($0) } ?? .null,
+            start.loadAverage.map { SQLiteValue.real($0) } ?? .null,
           ])
         return RunID(database.lastInsertRowID)
       }
@@ -117,13 +118,14 @@ extension ResultStore {
         try database.execute(
           """
           INSERT INTO evaluations (run_id, step, samples_seen, training_wall_seconds, training_cpu_seconds,
-                                   evaluation_seconds, loss)
-          VALUES (?, ?, ?, ?, ?, ?, ?)
+                                   evaluation_seconds, loss, load_average)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
           """,
           [
             .integer(run.rawValue), .int(evaluation.step), .int(evaluation.samplesSeen),
             .real(evaluation.trainingWallSeconds), .real(evaluation.trainingCPUSeconds),
             .real(evaluation.evaluationSeconds), .real(evaluation.loss),
+            evaluation.loadAverage.map { SQLiteValue.real($0) } ?? .null,
           ])
         let evaluationID = database.lastInsertRowID
         let insert = try database.prepare(

@@ -177,6 +177,12 @@ public enum Schema {
         CREATE INDEX runs_by_status ON runs(status, host);
         CREATE INDEX cells_by_suite ON cells(suite);
         """),
+    Migration(
+      version: 4, summary: "the machine's load average at each run's start and at each evaluation",
+      sql: """
+        ALTER TABLE runs ADD COLUMN load_start REAL;
+        ALTER TABLE evaluations ADD COLUMN load_average REAL;
+        """),
   ]
 
   /// Applies the migrations after the database's version, up to `target` (default: all), each

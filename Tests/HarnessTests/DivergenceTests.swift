@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import Distillation
+import Harness
+import TensorCore
+import TestSupport
+
+@Suite("Divergence")
+struct DivergenceTests {
+  @Test("The loss rule: non-finite, or above factor x the mean of the first 10 losses")
+  func lossRule() {
+    var rule = DivergenceRule(factor: 1000)
+    for step in 1...10 {
+      let reason = rule.check(loss: Double(step), step: step)
+      #expect(reason == nil)
+    }
+    #expect(rule.initialLoss == 5.5)
+    let atLimit = rule.check(loss: 5500, step: 11)
+    #expect(atLimit == nil)
+    let reason = rule.check(loss: 5500.1, step: 12)
+    #expect(reason?.contains("step 12") == true && reason?.contains("5.5") == true, "\(reason ?? "nil")")
+    // Large losses during the first steps only raise the initial value; NaN always diverges.
+    var early = DivergenceRule(factor: 10)
+    let first = early.check(loss: 1e9, step: 1)
+    #expect(first == nil)
+    let nan = early.check(loss: .nan, step: 2)
+    #expect(nan?.contains("non-finite") == true)
+  }
+
+  @Test("The metric rule: non-finite, or above factor x the first evaluated value")
+  func metricRule() {
+    var rule = DivergenceRule(factor: 100)
+    let first = rule.check(metrics: [("sw2@2", 0.5), ("fd-pixels@1", 2)], step: 10)
+    let below = rule.check(metrics: [("sw2@2", 49.9), ("fd-pixels@1", 199)], step: 20)
+    let above = rule.check(metrics: [("sw2@2", 50.1)], step: 30)
+    let infinite = rule.check(metrics: [("fd-pixels@1", .infinity)], step: 40)
+    #expect(first == nil && below == nil)
+    #expect(above?.contains("sw2@2") == true, "\(above ?? "nil")")
+    #expect(infinite?.contains("non-finite") == true)
+  }
+
+  @Test("The rule's state survives a checkpoint bit for bit")
+  func roundTrip() {
+    var rule = DivergenceRule(factor: 1000)
+    for step in 1...12 { _ = rule.check(loss: 0.1 * Double(step) + 1e-17, step: step) }
+    _ = rule.check(metrics: [("sw2@1", 0.123456789), ("alignment@2", 3e-5)], step: 12)
+    var restored = DivergenceRule(factor: 1000)
+    let restoredOK = restored.restore(from: rule.checkpointText)
+    #expect(restoredOK && restored == rule)
+    var broken = DivergenceRule(factor: 1000)
+    let brokenOK = broken.restore(from: "loss=abc")
+    #expect(!brokenOK)
+  }
+
+  @Test("A run that blows up is recorded as diverged at the step it did, and counted so")
+  func blowUp() throws {
+    var suite = try miniature(cells: [.ctm], steps: 60)
+    // A learning rate far too large for the student: the loss grows by orders of magnitude.
+    suite.training.optimizer.learningRate = 5
+    suite.training.divergenceFactor = 20
+    let sink = InMemoryResultSink()
+    let checkpoints = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: checkpoints) }
+    let summary = try SuiteRunner.run(suite, sink: sink, options: options(checkpoints: checkpoints))
+    #expect(summary.diverged == 1 && summary.completed == 0, "\(summary)")
+    let run = try #require(sink.results(suite: suite.name)?.runs.first)
+    #expect(run.run.status == .diverged)
+    let message = run.run.statusMessage ?? ""
+    #expect(message.contains("exceeds 20x") || message.contains("non-finite"), "\(message)")
+    #expect((run.run.statusStep ?? 60) < 60, "stopped at \(run.run.statusStep ?? -1)")
+  }
+}
+
+@Suite("Fair clocks")
+struct FairClockTests {
+  @Test("Cells are interleaved: every arm of a seed before the next seed; shards take whole seed blocks")
+  func interleaved() throws {
+    var suite = try miniature(cells: [.ctm, .analytic, .analyticL])
+    suite.seeds = [1, 2, 3, 4]
+    let cells = suite.cells
+    #expect(cells.map { $0.seed } == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4])
+    #expect(cells.prefix(3).map { $0.preconditioning } == [.ctm, .analytic, .analyticL])
+    for count in [2, 4] {
+      var seen = Set<Int>()
+      for index in 0..<count {
+        let shard = try #require(Shard(parsing: "\(index + 1)/\(count)"))
+        let mine = cells.filter { shard.contains($0) }
+        // Each shard runs every arm of its seeds, back to back.
+        for seed in Set(mine.map { $0.seed }) { #expect(mine.filter { $0.seed == seed }.count == 3) }
+        seen.formUnion(mine.map { $0.index })
+      }
+      #expect(seen.count == cells.count)
+    }
+    // More shards than seed blocks: split cell by cell, still every cell once.
+    let many = (1...5).flatMap { i in cells.filter { Shard(parsing: "\(i)/5")!.contains($0) }.map { $0.index } }
+    #expect(many.sorted() == Array(0..<cells.count))
+  }
+
+  @Test("Runs record the load average at their start and at every evaluation; CPU-time speed-ups are computed")
+  func loadAndCPU() throws {
+    let suite = try miniature(cells: [.ctm, .analytic], steps: 20)
+    let sink = InMemoryResultSink()
+    let checkpoints = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: checkpoints) }
+    _ = try SuiteRunner.run(suite, sink: sink, options: options(checkpoints: checkpoints))
+    let results = try #require(sink.results(suite: suite.name))
+    for run in results.runs {
+      #expect(run.run.loadAtStart != nil)
+      #expect(run.evaluations.allSatisfy { $0.loadAverage != nil })
+    }
+    let load = try #require(LoadSummary.of(results.runs))
+    #expect(load.readings == results.runs.count * 3 && load.lowest <= load.highest)
+    let entries = SpeedUp.table(results, resamples: 50)
+    #expect(!entries.isEmpty)
+    for entry in entries where entry.stepsSpeedUp != nil {
+      #expect(entry.cpuSpeedUp != nil && entry.candidate.cpuSeconds.count == entry.candidate.steps.count)
+    }
+  }
+
+  @Test("A load change beyond max(0.5, cores / 4) is flagged")
+  func loadFlag() {
+    #expect(!LoadSummary(lowest: 1.0, highest: 1.4, cores: 2, readings: 5).changed)
+    #expect(LoadSummary(lowest: 1.0, highest: 1.6, cores: 2, readings: 5).changed)
+    #expect(!LoadSummary(lowest: 1.0, highest: 2.9, cores: 8, readings: 5).changed)
+    #expect(LoadSummary(lowest: 1.0, highest: 3.1, cores: 8, readings: 5).changed)
+  }
+}
