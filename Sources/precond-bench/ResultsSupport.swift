@@ -43,6 +43,10 @@ enum ResultsSupport {
       if error.isCorruption {
         return .malformed(StorageError.corrupt(path: error.path, detail: error.message).description)
       }
+      if error.cannotOpen {
+        return .malformed(
+          error.description + ". Choose a --db path (or PRECOND_BENCH_DB) that is a writable file")
+      }
       if error.isBusy {
         return CommandFailure(
           code: .internalError,
