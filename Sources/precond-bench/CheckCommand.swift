@@ -65,7 +65,7 @@ enum CheckCommand: Subcommand {
   static func appendSummary(_ markdown: String, to path: String) {
     let data = Data((markdown + "\n\n").utf8)
     if !FileManager.default.fileExists(atPath: path) {
-      FileManager.default.createFile(atPath: path, contents: nil)
+      _ = FileManager.default.createFile(atPath: path, contents: nil)
     }
     guard let handle = FileHandle(forWritingAtPath: path) else {
       Console.error("warning: GITHUB_STEP_SUMMARY=\(path) cannot be opened for writing")
