@@ -28,6 +28,9 @@ public enum CellOutcome: Sendable, Equatable {
   case failed(String)
   /// Already finished in the database (with `--resume`).
   case skipped(RunStatus)
+  /// Stopped at `step` because `RunOptions.shouldStop` said so (SIGINT, SIGTERM): the run is
+  /// recorded `interrupted` with a checkpoint at that step, so `--resume` continues it.
+  case interrupted(step: Int)
 }
 
 /// Options of a run.
@@ -44,16 +47,21 @@ public struct RunOptions: Sendable {
   public var preparation: PreparationOptions
   /// Receives progress.
   public var events: @Sendable (RunEvent) -> Void
+  /// Asked between training steps and between cells; once it returns true the runner finishes
+  /// what it is writing, checkpoints, records the run `interrupted` and returns.
+  public var shouldStop: @Sendable () -> Bool
 
   /// Creates options.
   public init(checkpointDirectory: String = ".precond-bench/checkpoints", resume: Bool = false, machine: MachineFingerprint,
-              commit: CommitInfo, preparation: PreparationOptions = PreparationOptions(), events: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
+              commit: CommitInfo, preparation: PreparationOptions = PreparationOptions(),
+              shouldStop: @escaping @Sendable () -> Bool = { false }, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
     self.checkpointDirectory = checkpointDirectory
     self.resume = resume
     self.machine = machine
     self.commit = commit
     self.preparation = preparation
     self.events = events
+    self.shouldStop = shouldStop
   }
 }
 
@@ -112,10 +120,15 @@ public enum CellRunner {
     let run: RunID
     var trainingWall = 0.0
     var trainingCPU = 0.0
+    var pendingLoss = (sum: 0.0, count: 0)
     if let resumeFrom {
       try trainer.restore(from: resumeFrom.checkpoint)
       trainingWall = Double(resumeFrom.checkpoint.metadata["trainingWallSeconds"] ?? "") ?? 0
       trainingCPU = Double(resumeFrom.checkpoint.metadata["trainingCPUSeconds"] ?? "") ?? 0
+      // A checkpoint written on interruption (between evaluations) carries the loss accumulated
+      // since the last evaluation, so the next evaluation's loss is the uninterrupted run's.
+      pendingLoss = (Double(resumeFrom.checkpoint.metadata["pendingLossSum"] ?? "") ?? 0,
+        Int(resumeFrom.checkpoint.metadata["pendingLossCount"] ?? "") ?? 0)
       try sink.resumeRun(resumeFrom.run, keepingEvaluationsThrough: trainer.step, processID: getpid(),
         host: UnameFields.current().nodename)
       run = resumeFrom.run
@@ -130,7 +143,7 @@ public enum CellRunner {
     options.events(.cellStarted(cell, position: position, of: total, resumedAt: resumeFrom == nil ? nil : trainer.step))
     do {
       return try train(&trainer, cell: cell, run: run, record: record, specification: specification, suite: suite, evaluator: evaluator,
-        sink: sink, options: options, checkpointPath: checkpointPath, wall: trainingWall, cpu: trainingCPU)
+        sink: sink, options: options, checkpointPath: checkpointPath, wall: trainingWall, cpu: trainingCPU, pendingLoss: pendingLoss)
     } catch {
       // Leave no run "running" behind an error: record it as failed, then report the error.
       try? sink.finishRun(run, status: .failed, step: trainer.step, message: "\(error)")
@@ -141,7 +154,7 @@ public enum CellRunner {
   static func train(
     _ trainer: inout DistillationTrainer, cell: SuiteCell, run: RunID, record: CellRecord, specification: CellSpecification,
     suite: SuiteSpecification, evaluator: Evaluator, sink: any ResultSink, options: RunOptions, checkpointPath: String,
-    wall: Double, cpu: Double
+    wall: Double, cpu: Double, pendingLoss: (sum: Double, count: Int) = (0, 0)
   ) throws -> CellOutcome {
     var trainingWall = wall
     var trainingCPU = cpu
@@ -149,10 +162,23 @@ public enum CellRunner {
 
     let steps = configuration.steps
     let every = suite.evaluation.every
-    var lossSum = 0.0
-    var lossCount = 0
+    var lossSum = pendingLoss.sum
+    var lossCount = pendingLoss.count
     let clock = ContinuousClock()
     while trainer.step < steps {
+      if options.shouldStop() {
+        // Between steps: every evaluation so far is committed. Checkpoint this exact step (with
+        // the loss accumulated since the last evaluation) and record the run interrupted here.
+        let checkpoint = trainer.checkpoint(metadata: [
+          "specHash": record.specHash, "trainingWallSeconds": "\(trainingWall)", "trainingCPUSeconds": "\(trainingCPU)",
+          "pendingLossSum": "\(lossSum)", "pendingLossCount": "\(lossCount)",
+        ])
+        try checkpoint.write(to: checkpointPath)
+        try sink.finishRun(run, status: .interrupted, step: trainer.step,
+          message: "interrupted by a signal at step \(trainer.step); continue with --resume")
+        options.events(.cellFinished(cell, outcome: .interrupted(step: trainer.step), trainingSeconds: trainingWall))
+        return .interrupted(step: trainer.step)
+      }
       let wallStart = clock.now
       let cpuStart = processCPUSeconds()
       let report = trainer.trainStep()
