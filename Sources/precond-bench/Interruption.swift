@@ -20,6 +20,12 @@ enum Interruption {
     let text = Array("\nprecond-bench: signal received; stopping after the current step (signal again to stop at once)\n".utf8)
     notice = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
     _ = notice.initialize(from: text)
+    // A parent may have started us with these signals blocked (the mask survives exec): unblock
+    // them, or they would stay pending and the run would never hear them.
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    for number in [SIGINT, SIGTERM] { sigaddset(&unblocked, number) }
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
     for number in [SIGINT, SIGTERM] {
       signal(number) { number in
         let (exchanged, _) = Interruption.received.compareExchange(expected: 0, desired: number, ordering: .relaxed)
