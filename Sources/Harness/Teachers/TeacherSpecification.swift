@@ -98,7 +98,12 @@ public struct LoadedTeacher: Sendable {
       let checkpoint = resolve(try reader.string("checkpoint"))
       let data = try loadData("data")
       try reader.finish()
-      let teacher = try TeacherCache.loadTeacher(from: checkpoint)
+      let teacher: any Denoiser
+      do {
+        teacher = try TeacherCache.loadTeacher(from: checkpoint)
+      } catch {
+        throw reader.failure("checkpoint", "\(error)")
+      }
       let samples = data ?? ProbabilityFlow(teacher).sample(
         noise: RandomStream(seed: 0x4E54, purpose: .samplingNoise).normalTensor(shape: [min(sampleCount, 1024)] + teacher.sampleShape),
         grid: KarrasGrid(count: 18))
