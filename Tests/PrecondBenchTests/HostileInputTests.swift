@@ -166,6 +166,10 @@ enum HostileInputs {
     ("suite-nan-grid.json", "\"gridCount\": 6", "\"gridCount\": \"nan\""),
     ("suite-negative-seed.json", "\"seeds\": [1]", "\"seeds\": [-1]"),
     ("suite-nan-threshold.json", "\"threshold\": 0.5", "\"threshold\": \"nan\""),
+    ("suite-huge-count.json", "\"count\": 512", "\"count\": 10000000000"),
+    ("suite-huge-batch.json", "\"batchSize\": 16", "\"batchSize\": 100000000"),
+    ("suite-huge-grid.json", "\"gridCount\": 6", "\"gridCount\": 1000000000"),
+    ("suite-huge-width.json", "\"hiddenWidths\": [16]", "\"hiddenWidths\": [100000000]"),
   ]
 
   static func files(_ kind: String, _ arguments: (String) -> [String], code: Int32 = 65, stem: String, ext: String,
