@@ -87,6 +87,16 @@ struct ParsedArguments {
     return v
   }
 
+  /// An integer option that must lie in `range` (the documented bounds of an option whose size
+  /// drives memory or time), else a usage error naming the option and the bounds.
+  func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    guard let text = value(name) else { return nil }
+    guard let v = Int(text), range.contains(v) else {
+      throw CommandFailure.usage("\(command): \(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+    }
+    return v
+  }
+
   /// A floating-point option.
   func real(_ name: String) throws -> Double? {
     guard let text = value(name) else { return nil }

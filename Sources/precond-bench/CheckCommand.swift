@@ -28,7 +28,8 @@ enum CheckCommand: Subcommand {
         3  a benchmark failed: a run diverged, failed or did not finish (unless the baseline's run
            of the same seed ended the same way at the same step)
         2  regression: a deterministic quantity got worse beyond tolerance, significantly
-        6  not comparable: an arm's spec hash differs from the baseline's, or nothing matched
+        6  not comparable: an arm's spec hash differs from the baseline's, or nothing matched, or
+           the baseline is of another suite than SUITE (then nothing is recorded)
         4  improvement only: better and nothing worse (the baseline is stale: refresh it)
         0  ok
         5  baseline not found · 64 usage error · 65 malformed database or baseline file
@@ -64,7 +65,7 @@ enum CheckCommand: Subcommand {
   static func appendSummary(_ markdown: String, to path: String) {
     let data = Data((markdown + "\n\n").utf8)
     if !FileManager.default.fileExists(atPath: path) {
-      FileManager.default.createFile(atPath: path, contents: nil)
+      _ = FileManager.default.createFile(atPath: path, contents: nil)
     }
     guard let handle = FileHandle(forWritingAtPath: path) else {
       Console.error("warning: GITHUB_STEP_SUMMARY=\(path) cannot be opened for writing")

@@ -12,12 +12,19 @@ struct JumpQuery {
 
   static let valueOptions = ["--precond", "--teacher", "--t", "--s", "--grid", "--sigma-data", "--lambda-count", "--samples"]
 
-  init(_ arguments: ParsedArguments, usage: String, allowEqual: Bool) throws {
+  /// Documented bounds of the size options (their help says them): large enough for any real
+  /// study, small enough that memory stays bounded and a run ends (a grid of N points has
+  /// N (N - 1) / 2 jumps; each jump of `gap` is a Heun solve of every sample).
+  static let lambdaCountRange = 2...10_000
+  static let samplesRange = 2...1_000_000
+  static let substepsRange = 1...10_000
+
+  init(_ arguments: ParsedArguments, usage: String, allowEqual: Bool, gridRange: ClosedRange<Int>) throws {
     try arguments.expectPositionals(0...0, usage)
     preconditioning = try Preconditioning.parse(try arguments.required("--precond"))
     sigmaData = try arguments.real("--sigma-data") ?? 0.5
     guard sigmaData > 0 else { throw CommandFailure.usage("--sigma-data must be > 0") }
-    let tValue = try arguments.real("--t"), sValue = try arguments.real("--s"), grid = try arguments.integer("--grid", atLeast: 2)
+    let tValue = try arguments.real("--t"), sValue = try arguments.real("--s"), grid = try arguments.integer("--grid", in: gridRange)
     let tMin = NoiseRange.tMin, tMax = NoiseRange.tMax
     if let t = tValue, let s = sValue, grid == nil {
       guard t <= tMax && s >= tMin && s <= t else {
@@ -38,7 +45,9 @@ struct JumpQuery {
     if preconditioning == .edm, pairs.contains(where: { $0.s != tMin }) {
       throw CommandFailure.usage("edm is CD's preconditioning: its jumps end at s = tMin = \(tMin); on trajectories use ctm (math.md section 3)")
     }
-    loaded = try LoadedTeacher.load(path: try arguments.required("--teacher"), sampleCount: try arguments.integer("--samples", atLeast: 2) ?? 4096)
+    loaded = try LoadedTeacher.load(path: try arguments.required("--teacher"),
+      sampleCount: try arguments.integer("--samples", in: Self.samplesRange) ?? 4096)
+    for note in loaded.notes { Console.error("note: " + note) }
   }
 
   func jumper(lambdaCount: Int, samples: Int) -> (Jumper, AnalyticStatistics?) {
@@ -65,16 +74,19 @@ enum CoefficientsCommand: Subcommand {
         --precond NAME      edm | ctm | analytic | analytic-backward | analytic-l
         --teacher SPEC      teacher JSON file: {"kind": "gmm"|"empirical"|"network", ...}
         --t T --s S         one jump (tMin 0.002 <= s <= t <= tMax 80)
-        --grid N            every jump s <= t between points of the N-point Karras grid
+        --grid N            every jump s <= t between points of the N-point Karras grid (2...1000)
         --sigma-data V      sigmaData (default 0.5)
-        --lambda-count M    lambda grid of the Analytic-Precond statistics (default 120)
-        --samples S         samples per lambda point (default 4096)
+        --lambda-count M    lambda grid of the Analytic-Precond statistics (default 120; 2...10000)
+        --samples S         samples per lambda point (default 4096; 2...1000000)
         --json              {"precond", "sigmaData", "statisticsSeconds", "rows": [{"t", "s", "A", "B", ...}]}
 
       EXAMPLE:
         precond-bench coefficients --precond analytic --teacher teacher.json --grid 18 --json
       """,
     valueOptions: JumpQuery.valueOptions, flags: ["--json"])
+
+  /// `--grid` bounds: 1000 points are 499,500 jumps, printed in about a second.
+  static let gridRange = 2...1000
 
   struct Row: Encodable {
     let t: Double, s: Double, A: Double, B: Double
@@ -91,9 +103,9 @@ enum CoefficientsCommand: Subcommand {
   }
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-    let query = try JumpQuery(arguments, usage: spec.usage, allowEqual: true)
-    let (jumper, statistics) = query.jumper(lambdaCount: try arguments.integer("--lambda-count", atLeast: 2) ?? 120,
-      samples: try arguments.integer("--samples", atLeast: 1) ?? 4096)
+    let query = try JumpQuery(arguments, usage: spec.usage, allowEqual: true, gridRange: gridRange)
+    let (jumper, statistics) = query.jumper(lambdaCount: try arguments.integer("--lambda-count", in: JumpQuery.lambdaCountRange) ?? 120,
+      samples: try arguments.integer("--samples", in: JumpQuery.samplesRange) ?? 4096)
     let rows = query.pairs.map { pair -> Row in
       let c = jumper.coefficients(t: pair.t, s: pair.s)
       return Row(t: pair.t, s: pair.s, A: c.a, B: c.b, alpha: c.alpha, beta: c.beta, l: c.l, flagged: jumper.isIllConditioned(t: pair.t, s: pair.s))
@@ -128,17 +140,21 @@ enum GapCommand: Subcommand {
       OPTIONS:
         --precond NAME      edm | ctm | analytic | analytic-backward | analytic-l
         --teacher SPEC      teacher JSON file: {"kind": "gmm"|"empirical"|"network", ...}
-        --t T --s S         one jump; or --grid N for every jump of the N-point Karras grid
+        --t T --s S         one jump; or --grid N for every jump of the N-point Karras grid (2...64)
         --sigma-data V      sigmaData (default 0.5)
-        --samples S         samples x_t = x0 + t eps per jump (default 1024)
-        --substeps K        Heun steps of the reference solve per jump (default 64)
-        --lambda-count M    lambda grid of the Analytic-Precond statistics (default 120)
+        --samples S         samples x_t = x0 + t eps per jump (default 1024; 2...1000000)
+        --substeps K        Heun steps of the reference solve per jump (default 64; 1...10000)
+        --lambda-count M    lambda grid of the Analytic-Precond statistics (default 120; 2...10000)
         --json              {"precond", "sigmaData", "rows": [{"t", "s", "gap", "jumpError"}]}
 
       EXAMPLE:
         precond-bench gap --precond ctm --teacher teacher.json --grid 6
       """,
     valueOptions: JumpQuery.valueOptions + ["--substeps"], flags: ["--json"])
+
+  /// `--grid` bounds: 64 points are 2,016 jumps, each a Heun solve of every sample (about a
+  /// minute at the defaults on 2 cores).
+  static let gridRange = 2...64
 
   struct Row: Encodable {
     let t: Double, s: Double, gap: Double, jumpError: Double
@@ -152,10 +168,10 @@ enum GapCommand: Subcommand {
   }
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-    let query = try JumpQuery(arguments, usage: spec.usage, allowEqual: false)
-    let samples = try arguments.integer("--samples", atLeast: 1) ?? 1024
-    let substeps = try arguments.integer("--substeps", atLeast: 1) ?? 64
-    let (jumper, _) = query.jumper(lambdaCount: try arguments.integer("--lambda-count", atLeast: 2) ?? 120, samples: 4096)
+    let query = try JumpQuery(arguments, usage: spec.usage, allowEqual: false, gridRange: gridRange)
+    let samples = try arguments.integer("--samples", in: JumpQuery.samplesRange) ?? 1024
+    let substeps = try arguments.integer("--substeps", in: JumpQuery.substepsRange) ?? 64
+    let (jumper, _) = query.jumper(lambdaCount: try arguments.integer("--lambda-count", in: JumpQuery.lambdaCountRange) ?? 120, samples: 4096)
     let clean = query.loaded.data.rows(0..<min(samples, query.loaded.data.shape[0]))
     let rows = query.pairs.map { pair -> Row in
       let g = Diagnostics.consistencyGap(jumper: jumper, teacher: query.loaded.teacher, clean: clean, t: pair.t, s: pair.s, seed: 0,

@@ -1,5 +1,7 @@
-/// Every command, in the order `--help` lists them. Add new commands here.
-let allCommands: [any Subcommand.Type] = [
+/// Every command, in the order `--help` lists them. Add new commands here. (Computed: a stored
+/// global array of metatypes is not `Sendable` under Swift 6.)
+var allCommands: [any Subcommand.Type] {
+  [
   RunCommand.self,
   SuitesCommand.self,
   TeacherTrainCommand.self,
@@ -20,7 +22,8 @@ let allCommands: [any Subcommand.Type] = [
   ExportCommand.self,
   MergeCommand.self,
   SyntheticResultsCommand.self,
-]
+  ]
+}
 
 /// `precond-bench version`: prints the version.
 enum VersionCommand: Subcommand {

@@ -32,7 +32,8 @@ enum CompareCommand: Subcommand {
         precond-bench compare --baseline Baselines/smoke.json smoke --format json
 
       EXIT CODES: 0 compared (whatever the verdicts; `check` turns them into exit codes), 5 baseline
-      not found, 64 usage error, 65 missing or malformed database or baseline file.
+      not found, 6 the baseline is of another suite than SUITE (nothing is recorded), 64 usage
+      error, 65 missing or malformed database or baseline file.
       """,
     valueOptions: ["--baseline", "--db", "--format"] + ResultsSupport.policyOptions,
     flags: ["--no-record"])
@@ -59,7 +60,16 @@ enum CompareCommand: Subcommand {
     let reference = try arguments.required("--baseline")
     let policy = try ResultsSupport.policy(arguments)
     let databasePath = ResultsSupport.databasePath(arguments)
-    let (baseline, _) = try ResultsSupport.baseline(reference, databasePath: databasePath)
+    let (baseline, source) = try ResultsSupport.baseline(reference, databasePath: databasePath)
+    // A baseline of another suite has other arms and targets: refuse before reading or recording
+    // anything, rather than judge one suite's runs by another's.
+    if let requested = arguments.positionals.first, requested != baseline.suite {
+      throw CommandFailure(
+        code: .notComparable,
+        message: "\(source): baseline '\(baseline.name)' is of suite '\(baseline.suite)', not of the "
+          + "requested suite '\(requested)'; nothing was compared or recorded. Use a baseline of "
+          + "'\(requested)' (precond-bench baseline list), or omit SUITE to compare '\(baseline.suite)'")
+    }
     let store = try ResultsSupport.openStore(path: databasePath)
     let results = try ResultsSupport.suiteResults(
       store, name: arguments.positionals.first ?? baseline.suite, command: arguments.command)

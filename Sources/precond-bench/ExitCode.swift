@@ -9,6 +9,10 @@ enum ExitCode: Int32 {
   case notComparable = 6
   case usage = 64
   case malformedInput = 65
+  /// `run` stopped by SIGINT (Ctrl-C) after recording the run `interrupted` (128 + 2).
+  case interrupted = 130
+  /// `run` stopped by SIGTERM after recording the run `interrupted` (128 + 15).
+  case terminated = 143
 }
 
 /// A failure that ends the command with `code` after printing `message` to stderr.

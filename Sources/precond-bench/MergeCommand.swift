@@ -13,7 +13,9 @@ enum MergeCommand: Subcommand {
       Adds every run of each shard that PATH does not have yet (runs carry a unique id), with
       their evaluations, metrics, coefficients and gaps, and the shards' baselines whose names
       are new. PATH is created if missing. Each shard is merged in one transaction; shards are
-      opened (and migrated to the current schema) but their results are not changed.
+      opened (and migrated to the current schema) but their results are not changed. Every shard
+      is checked before PATH is touched; if PATH was created by this command and merging fails,
+      it is removed again (an existing PATH keeps every shard merged before the failure).
 
       OPTIONS:
         --into PATH   the database to merge into (required)
@@ -34,11 +36,60 @@ enum MergeCommand: Subcommand {
         "\(arguments.command): name at least one shard database\n\n\(spec.usage)")
     }
     let into = try arguments.required("--into")
-    for shard in arguments.positionals where !FileManager.default.fileExists(atPath: shard) {
+    let intoResolved = URL(fileURLWithPath: into).resolvingSymlinksInPath().path
+    for shard in arguments.positionals {
+      try validateShard(shard, into: intoResolved)
+    }
+    let created = !FileManager.default.fileExists(atPath: into)
+    let createdDirectory = firstMissingAncestor(of: into)
+    do {
+      return try merge(arguments.positionals, into: into)
+    } catch {
+      if created {
+        // Leave nothing behind: the database (and SQLite's side files) did not exist before,
+        // nor did the directories made for it.
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: into + suffix) }
+        if let createdDirectory { try? FileManager.default.removeItem(atPath: createdDirectory) }
+      }
+      throw error
+    }
+  }
+
+  /// The outermost directory above `path` that does not exist yet (creating the database
+  /// creates it), if any.
+  static func firstMissingAncestor(of path: String) -> String? {
+    var missing: String? = nil
+    var directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+    while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.path) {
+      missing = directory.path
+      directory = directory.deletingLastPathComponent()
+    }
+    return missing
+  }
+
+  /// Checks a shard before the target is created: it exists, is a regular non-empty file that
+  /// opens as a results database, and is not the target. (Opening migrates it, as merging would.)
+  static func validateShard(_ shard: String, into intoResolved: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: shard, isDirectory: &isDirectory) else {
       throw CommandFailure.malformed(StorageError.notFound(path: shard).description)
     }
+    guard URL(fileURLWithPath: shard).resolvingSymlinksInPath().path != intoResolved else {
+      throw CommandFailure.usage("\(shard): cannot merge a database into itself")
+    }
+    guard !isDirectory.boolValue else {
+      throw CommandFailure.malformed("\(shard): is a directory, not a shard database")
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: shard)[.size] as? Int) ?? 0
+    guard size > 0 else {
+      throw CommandFailure.malformed("\(shard): is empty (or not a regular file), not a shard database")
+    }
+    _ = try ResultsSupport.openStore(path: shard)
+  }
+
+  static func merge(_ shards: [String], into: String) throws -> ExitCode {
     let target = try ResultsSupport.openStore(path: into, create: true)
-    for shard in arguments.positionals {
+    for shard in shards {
       let summary = try ResultsSupport.mapped { try target.merge(from: shard) }
       var line =
         "\(shard): \(summary.runsAdded) run(s) added, \(summary.runsAlreadyPresent) already present"

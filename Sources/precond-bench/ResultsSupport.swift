@@ -43,6 +43,10 @@ enum ResultsSupport {
       if error.isCorruption {
         return .malformed(StorageError.corrupt(path: error.path, detail: error.message).description)
       }
+      if error.cannotOpen {
+        return .malformed(
+          error.description + ". Choose a --db path (or PRECOND_BENCH_DB) that is a writable file")
+      }
       if error.isBusy {
         return CommandFailure(
           code: .internalError,
@@ -114,12 +118,18 @@ enum ResultsSupport {
         message: "baseline not found: \(where_). Make one with `precond-bench baseline save NAME` "
           + "(and `baseline export NAME` to write Baselines/NAME.json)")
     }
-    let text: String
-    do {
-      text = try String(contentsOfFile: file, encoding: .utf8)
-    } catch {
-      throw CommandFailure.malformed(
-        "\(file): cannot be read as UTF-8 text (\(error.localizedDescription))")
+    // Read as a stream: String(contentsOfFile:) maps the file, which fails on devices such as
+    // /dev/null with an errno Foundation words as a permission error.
+    var isDirectory: ObjCBool = false
+    _ = FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
+    guard !isDirectory.boolValue else {
+      throw CommandFailure.malformed("\(file): is a directory, not a baseline file")
+    }
+    guard let data = FileManager.default.contents(atPath: file) else {
+      throw CommandFailure.malformed("\(file): cannot be read (check its permissions)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw CommandFailure.malformed("\(file): is not UTF-8 text, so not a baseline file")
     }
     return (try mapped { try BaselineRecord(fileText: text, file: file) }, file)
   }
@@ -144,12 +154,16 @@ enum ResultsSupport {
     guard level > 0 && level < 1 else {
       throw CommandFailure.usage("\(arguments.command): --level must be in (0, 1)")
     }
-    let relative = try arguments.real("--relative-tolerance") ?? defaults.relativeTolerance
-    let absolute = try arguments.real("--absolute-tolerance") ?? defaults.absoluteTolerance
-    let timing = try arguments.real("--timing-tolerance") ?? defaults.timingRelativeTolerance
-    guard relative >= 0, absolute >= 0, timing >= 0 else {
-      throw CommandFailure.usage("\(arguments.command): tolerances must be >= 0")
+    var tolerances = [Double]()
+    for (option, fallback) in [
+      ("--relative-tolerance", defaults.relativeTolerance), ("--absolute-tolerance", defaults.absoluteTolerance),
+      ("--timing-tolerance", defaults.timingRelativeTolerance),
+    ] {
+      let value = try arguments.real(option) ?? fallback
+      guard value >= 0 else { throw CommandFailure.usage("\(arguments.command): \(option) must be >= 0, got \(value)") }
+      tolerances.append(value)
     }
+    let (relative, absolute, timing) = (tolerances[0], tolerances[1], tolerances[2])
     return ComparisonPolicy(
       significanceLevel: level,
       minimumSeeds: try arguments.integer("--minimum-seeds", atLeast: 1) ?? defaults.minimumSeeds,

@@ -24,8 +24,13 @@ enum RunCommand: Subcommand {
         --checkpoints DIR  cell checkpoints (default .precond-bench/checkpoints)
         --quiet        no progress; one line per finished cell only
 
+      SIGINT (Ctrl-C) or SIGTERM stops after the current training step: the run is checkpointed
+      and recorded `interrupted` at that step, and the same command with --resume continues it
+      with the numbers an uninterrupted run gives. A second signal stops at once.
+
       EXIT CODES: 0 every cell completed; 3 a cell diverged or failed; 64 usage; 65 malformed or
-      missing input (suite file, dataset, database).
+      missing input (suite file, dataset, database, an unwritable --db path); 130 stopped by
+      SIGINT, 143 by SIGTERM (the database is consistent; resume with --resume).
 
       EXAMPLES:
         precond-bench run smoke --threads 2
@@ -43,9 +48,9 @@ enum RunCommand: Subcommand {
     }
     let shard = chosenShard
     let path = ResultsSupport.databasePath(arguments)
-    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-      withIntermediateDirectories: true)
+    // Creates the database's directory too; an unusable path is exit 65 naming it.
     let store = try ResultsSupport.openStore(path: path, create: true)
+    Interruption.install()
     if !store.recoveredRuns.isEmpty {
       Console.error("note: \(store.recoveredRuns.count) run(s) left running by a killed process are marked interrupted"
         + (arguments.flag("--resume") ? "; resuming them" : "; pass --resume to continue them"))
@@ -55,7 +60,8 @@ enum RunCommand: Subcommand {
     let cellCount = suite.cells.filter { shard.contains($0) }.count
     Console.error("\(suite.name): \(cellCount) cells\(shard.count > 1 ? " (shard \(shard))" : "") on \(ComputeThreads.count) thread(s) into \(path)")
     let options = RunOptions(checkpointDirectory: arguments.value("--checkpoints") ?? ".precond-bench/checkpoints",
-      resume: arguments.flag("--resume"), machine: MachineFingerprint.current(), commit: CommitInfo.current()) { event in
+      resume: arguments.flag("--resume"), machine: MachineFingerprint.current(), commit: CommitInfo.current(),
+      shouldStop: { Interruption.requested }) { event in
       switch event {
       case .preparing(let what, let step, let total, let loss):
         progress.update(String(format: "preparing %@: step %d/%d, loss %.4f", what, step, total, loss), fraction: Double(step) / Double(max(total, 1)))
@@ -75,6 +81,14 @@ enum RunCommand: Subcommand {
     }
     let summary = try ResultsSupport.mapped { try SuiteRunner.run(suite, sink: store, shard: shard, options: options) }
     progress.finish()
+    if let stop = summary.interrupted {
+      let at = stop.cell.map { cell in "run \(cell) recorded interrupted at step \(stop.step ?? 0)" } ?? "stopped between cells"
+      Console.out("\(suite.name): \(summary.completed) completed, \(summary.diverged) diverged, \(summary.failed) failed, "
+        + "\(summary.skipped) already done before \(Interruption.signalName); results in \(path)")
+      Console.error("interrupted by \(Interruption.signalName): \(at); everything recorded is kept. Continue with: "
+        + resumeCommand(arguments))
+      return Interruption.exitCode
+    }
     Console.out("\(suite.name): \(summary.completed) completed, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already done; results in \(path)")
     for failure in summary.failures { Console.error("failed: " + failure) }
     return summary.failed > 0 || summary.diverged > 0 ? .benchmarkFailed : .ok
@@ -90,6 +104,19 @@ enum RunCommand: Subcommand {
     case .diverged(let step): return "DIVERGED at step \(step)"
     case .failed(let message): return "FAILED: \(message)"
     case .skipped(let status): return "skipped (already \(status.rawValue))"
+    case .interrupted(let step): return "interrupted at step \(step)"
     }
+  }
+
+  /// The command line that continues this run: the same arguments with --resume.
+  static func resumeCommand(_ arguments: ParsedArguments) -> String {
+    var words = ["precond-bench", "run"] + arguments.positionals
+    for (name, values) in arguments.options.sorted(by: { $0.key < $1.key }) {
+      for value in values { words += [name, value] }
+    }
+    if ComputeThreads.count > 1 { words += ["--threads", "\(ComputeThreads.count)"] }
+    words.append("--resume")
+    if arguments.flag("--quiet") { words.append("--quiet") }
+    return words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
   }
 }

@@ -13,6 +13,10 @@ enum SuitesCommand: Subcommand {
       an estimate of the run time on this machine at the current --threads, measured from a few timed
       training steps of stand-in networks (about a second per problem; --no-estimate skips it).
       Teacher time counts network teachers and fitted initial networks as if not yet cached.
+      Every suite file is validated: an invalid one is listed with its error (naming the file and
+      key) and the command exits 65.
+
+      EXIT CODES: 0 every suite is valid, 64 usage error, 65 a suite file is invalid (or none found).
 
       EXAMPLE:
         precond-bench suites --threads 2
@@ -47,9 +51,14 @@ enum SuitesCommand: Subcommand {
           error: "\(error)"))
       }
     }
+    let invalid = entries.filter { $0.error != nil }
+    let status: ExitCode = invalid.isEmpty ? .ok : .malformedInput
+    defer {
+      for entry in invalid { Console.error("error: \(entry.error ?? entry.name)") }
+    }
     if arguments.flag("--json") {
       Console.out(try Console.json(entries))
-      return .ok
+      return status
     }
     Console.out("Suites in \(SuiteCatalog.directory) (estimates at \(ComputeThreads.count) thread(s)):")
     for e in entries {
@@ -64,6 +73,6 @@ enum SuitesCommand: Subcommand {
       Console.out("\n\(e.name): \(e.cells) cells, problems \(e.problems.joined(separator: ", "))\(cost)")
       Console.out("  " + e.description)
     }
-    return .ok
+    return status
   }
 }

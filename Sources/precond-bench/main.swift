@@ -17,7 +17,8 @@ func topLevelUsage() -> String {
   lines += [
     "",
     "GLOBAL OPTIONS:",
-    "  --threads N   worker threads (default: PRECOND_BENCH_THREADS, else 1); results do not depend on it",
+    "  --threads N   worker threads, 1...\(ThreadLimit.maximum) (default: PRECOND_BENCH_THREADS, else 1); more than the",
+    "                machine's cores are capped to them with a note; results do not depend on it",
     "  --help        help for precond-bench or for a command",
   ]
   return lines.joined(separator: "\n")
@@ -29,10 +30,7 @@ func runMain() -> Int32 {
     // Global option: --threads N (anywhere), else PRECOND_BENCH_THREADS.
     var threads: Int? = nil
     if let env = ProcessInfo.processInfo.environment["PRECOND_BENCH_THREADS"], !env.isEmpty {
-      guard let n = Int(env), n >= 1 else {
-        throw CommandFailure.usage("PRECOND_BENCH_THREADS must be an integer >= 1, got '\(env)'")
-      }
-      threads = n
+      threads = try ThreadLimit.parse(env, source: "PRECOND_BENCH_THREADS")
     }
     if let i = tokens.firstIndex(where: { $0 == "--threads" || $0.hasPrefix("--threads=") }) {
       let text: String
@@ -44,10 +42,9 @@ func runMain() -> Int32 {
         text = String(tokens[i].dropFirst("--threads=".count))
         tokens.remove(at: i)
       }
-      guard let n = Int(text), n >= 1 else { throw CommandFailure.usage("--threads must be an integer >= 1, got '\(text)'") }
-      threads = n
+      threads = try ThreadLimit.parse(text, source: "--threads")
     }
-    ComputeThreads.count = threads ?? 1
+    ComputeThreads.count = ThreadLimit.capped(threads ?? 1)
     MemoryPolicy.retainFreedMemory()
 
     let wantsHelp = tokens.contains("--help") || tokens.contains("-h")

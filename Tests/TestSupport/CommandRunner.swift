@@ -2,8 +2,10 @@ import Foundation
 
 /// The outcome of running the `precond-bench` executable.
 public struct CommandResult: Sendable {
-  /// Exit status.
+  /// Exit status; a process ended by a signal gets 128 + the signal, as a shell reports it.
   public let exitCode: Int32
+  /// Whether the process was killed because it outran the `timeout` it was given.
+  public let timedOut: Bool
   /// Everything printed on stdout.
   public let stdout: String
   /// Everything printed on stderr.
@@ -30,7 +32,7 @@ public enum CommandRunner {
   /// working directory, and waits for it.
   public static func run(
     _ arguments: [String], executable: String = "precond-bench", environment: [String: String] = [:],
-    currentDirectory: URL? = nil, stdin: Data? = nil
+    currentDirectory: URL? = nil, stdin: Data? = nil, timeout: TimeInterval? = nil
   ) throws -> CommandResult {
     let process = Process()
     process.executableURL = productsDirectory.appendingPathComponent(executable)
@@ -50,6 +52,14 @@ public enum CommandRunner {
       try? inPipe.fileHandleForWriting.close()
     }
     try process.run()
+    // Past `timeout` the process is killed (SIGKILL) and the result says it timed out.
+    let watchdog = Watchdog()
+    if let timeout {
+      let pid = process.processIdentifier
+      DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+        if watchdog.fire() { kill(pid, SIGKILL) }
+      }
+    }
     // Drain both pipes concurrently so a chatty process never blocks on a full pipe.
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
@@ -61,9 +71,27 @@ public enum CommandRunner {
     let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
+    let timedOut = !watchdog.fire()
+    let signaled = process.terminationReason == .uncaughtSignal
     return CommandResult(
-      exitCode: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      exitCode: signaled ? 128 + process.terminationStatus : process.terminationStatus,
+      timedOut: timedOut, stdout: String(decoding: outData, as: UTF8.self),
       stderr: String(decoding: errData, as: UTF8.self))
+  }
+
+  /// Decides once between "the process ended" and "the timeout fired".
+  private final class Watchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+
+    /// True for the first caller only.
+    func fire() -> Bool {
+      lock.lock()
+      defer { lock.unlock() }
+      if fired { return false }
+      fired = true
+      return true
+    }
   }
 
   /// A fresh temporary directory, removed by the caller when done.

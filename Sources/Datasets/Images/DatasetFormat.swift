@@ -69,10 +69,16 @@ extension ImageDataset {
     guard FileIO.kind(of: path).exists else {
       throw DatasetError.notFound(path, hint: resolved.missingHint)
     }
+    let dataset: ImageDataset
     switch resolved {
-    case .cifar10: return try CIFAR10.load(path)
-    case .idx: return try IDX.load(path)
-    case .npy: return try NumpyImages.load(path)
+    case .cifar10: dataset = try CIFAR10.load(path)
+    case .idx: dataset = try IDX.load(path)
+    case .npy: dataset = try NumpyImages.load(path)
     }
+    // Nothing can be measured or trained on no images: say so rather than print NaN statistics.
+    guard dataset.count > 0 else {
+      throw DatasetError.malformed(path, "holds 0 images (shape \(dataset.shape)); a dataset needs at least one")
+    }
+    return dataset
   }
 }

@@ -19,8 +19,21 @@ enum FileIO {
     guard !isDirectory else {
       throw DatasetError(kind: .unreadable, path: path, message: "is a directory, expected a file")
     }
+    // Only regular files can be memory-mapped: a device (/dev/null), a FIFO or /proc file is read
+    // as a stream (mapping them fails with an errno that Foundation words as a permission error).
+    var status = stat()
+    let regular = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    if regular, let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) {
+      return data
+    }
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else {
+      let reason = String(cString: strerror(errno))
+      throw DatasetError(kind: .unreadable, path: path, message: "cannot be opened for reading (\(reason))")
+    }
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     do {
-      return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+      return try handle.readToEnd() ?? Data()
     } catch {
       throw DatasetError(
         kind: .unreadable, path: path, message: "cannot read: \(error.localizedDescription)")

@@ -28,6 +28,9 @@ public enum CellOutcome: Sendable, Equatable {
   case failed(String)
   /// Already finished in the database (with `--resume`).
   case skipped(RunStatus)
+  /// Stopped at `step` because `RunOptions.shouldStop` said so (SIGINT, SIGTERM): the run is
+  /// recorded `interrupted` with a checkpoint at that step, so `--resume` continues it.
+  case interrupted(step: Int)
 }
 
 /// Options of a run.
@@ -44,16 +47,21 @@ public struct RunOptions: Sendable {
   public var preparation: PreparationOptions
   /// Receives progress.
   public var events: @Sendable (RunEvent) -> Void
+  /// Asked between training steps and between cells; once it returns true the runner finishes
+  /// what it is writing, checkpoints, records the run `interrupted` and returns.
+  public var shouldStop: @Sendable () -> Bool
 
   /// Creates options.
   public init(checkpointDirectory: String = ".precond-bench/checkpoints", resume: Bool = false, machine: MachineFingerprint,
-              commit: CommitInfo, preparation: PreparationOptions = PreparationOptions(), events: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
+              commit: CommitInfo, preparation: PreparationOptions = PreparationOptions(),
+              shouldStop: @escaping @Sendable () -> Bool = { false }, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
     self.checkpointDirectory = checkpointDirectory
     self.resume = resume
     self.machine = machine
     self.commit = commit
     self.preparation = preparation
     self.events = events
+    self.shouldStop = shouldStop
   }
 }
 
@@ -112,10 +120,15 @@ public enum CellRunner {
     let run: RunID
     var trainingWall = 0.0
     var trainingCPU = 0.0
+    var pendingLoss = (sum: 0.0, count: 0)
     if let resumeFrom {
       try trainer.restore(from: resumeFrom.checkpoint)
       trainingWall = Double(resumeFrom.checkpoint.metadata["trainingWallSeconds"] ?? "") ?? 0
       trainingCPU = Double(resumeFrom.checkpoint.metadata["trainingCPUSeconds"] ?? "") ?? 0
+      // A checkpoint written on interruption (between evaluations) carries the loss accumulated
+      // since the last evaluation, so the next evaluation's loss is the uninterrupted run's.
+      pendingLoss = (Double(resumeFrom.checkpoint.metadata["pendingLossSum"] ?? "") ?? 0,
+        Int(resumeFrom.checkpoint.metadata["pendingLossCount"] ?? "") ?? 0)
       try sink.resumeRun(resumeFrom.run, keepingEvaluationsThrough: trainer.step, processID: getpid(),
         host: UnameFields.current().nodename)
       run = resumeFrom.run
@@ -131,7 +144,7 @@ public enum CellRunner {
     do {
       return try train(&trainer, cell: cell, run: run, record: record, specification: specification, suite: suite, evaluator: evaluator,
         sink: sink, options: options, checkpointPath: checkpointPath, wall: trainingWall, cpu: trainingCPU,
-        divergenceState: resumeFrom?.checkpoint.metadata["divergence"])
+        divergenceState: resumeFrom?.checkpoint.metadata["divergence"], pendingLoss: pendingLoss)
     } catch {
       // Leave no run "running" behind an error: record it as failed, then report the error.
       try? sink.finishRun(run, status: .failed, step: trainer.step, message: "\(error)")
@@ -142,7 +155,7 @@ public enum CellRunner {
   static func train(
     _ trainer: inout DistillationTrainer, cell: SuiteCell, run: RunID, record: CellRecord, specification: CellSpecification,
     suite: SuiteSpecification, evaluator: Evaluator, sink: any ResultSink, options: RunOptions, checkpointPath: String,
-    wall: Double, cpu: Double, divergenceState: String?
+    wall: Double, cpu: Double, divergenceState: String?, pendingLoss: (sum: Double, count: Int) = (0, 0)
   ) throws -> CellOutcome {
     var trainingWall = wall
     var trainingCPU = cpu
@@ -150,8 +163,8 @@ public enum CellRunner {
 
     let steps = configuration.steps
     let every = suite.evaluation.every
-    var lossSum = 0.0
-    var lossCount = 0
+    var lossSum = pendingLoss.sum
+    var lossCount = pendingLoss.count
     let clock = ContinuousClock()
     var divergence = DivergenceRule(factor: suite.training.divergenceFactor)
     if let text = divergenceState, !divergence.restore(from: text) {
@@ -164,6 +177,19 @@ public enum CellRunner {
       return .diverged(step: trainer.step)
     }
     while trainer.step < steps {
+      if options.shouldStop() {
+        // Between steps: every evaluation so far is committed. Checkpoint this exact step (with
+        // the loss accumulated since the last evaluation) and record the run interrupted here.
+        let checkpoint = trainer.checkpoint(metadata: [
+          "specHash": record.specHash, "trainingWallSeconds": "\(trainingWall)", "trainingCPUSeconds": "\(trainingCPU)",
+          "pendingLossSum": "\(lossSum)", "pendingLossCount": "\(lossCount)", "divergence": divergence.checkpointText,
+        ])
+        try checkpoint.write(to: checkpointPath)
+        try sink.finishRun(run, status: .interrupted, step: trainer.step,
+          message: "interrupted by a signal at step \(trainer.step); continue with --resume")
+        options.events(.cellFinished(cell, outcome: .interrupted(step: trainer.step), trainingSeconds: trainingWall))
+        return .interrupted(step: trainer.step)
+      }
       let wallStart = clock.now
       let cpuStart = processCPUSeconds()
       let report = trainer.trainStep()

@@ -13,6 +13,9 @@ public struct SuiteRunSummary: Sendable {
   public var skipped = 0
   /// Messages of failed cells.
   public var failures: [String] = []
+  /// Where the run stopped when `RunOptions.shouldStop` ended it early: the cell being trained
+  /// (nil when it stopped between cells) and its step.
+  public var interrupted: (cell: String?, step: Int?)? = nil
 }
 
 /// Runs a suite's cells (or one shard of them) in canonical order; cells are independent, so
@@ -25,6 +28,10 @@ public enum SuiteRunner {
     var problems = [String: (PreparedProblem, Evaluator)]()
     var summary = SuiteRunSummary()
     for (position, cell) in cells.enumerated() {
+      if options.shouldStop() {
+        summary.interrupted = (nil, nil)
+        break
+      }
       if problems[cell.problem] == nil {
         guard let specification = suite.problems.first(where: { $0.name == cell.problem }) else { continue }
         var preparation = options.preparation
@@ -51,6 +58,9 @@ public enum SuiteRunner {
         summary.failed += 1
         summary.failures.append(message)
       case .skipped: summary.skipped += 1
+      case .interrupted(let step):
+        summary.interrupted = (cell.label, step)
+        return summary
       }
     }
     return summary

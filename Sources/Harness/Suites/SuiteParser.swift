@@ -125,6 +125,26 @@ public enum SuiteParser {
   static func positive(_ reader: inout JSONObjectReader, _ key: String) throws -> Int {
     let value = try reader.integer(key)
     guard value >= 1 else { throw reader.failure(key, "must be >= 1, got \(value)") }
+    return try bounded(reader, key, value)
+  }
+
+  /// The largest value of each size key: far above any real suite, low enough that a typo (an
+  /// extra zero or three) is an error naming the key instead of an allocation that aborts or a
+  /// run that never ends. Keys not listed are bounded by `defaultUpperBound`.
+  static let upperBounds: [String: Int] = [
+    "count": 10_000_000, "limit": 10_000_000, "components": 10_000, "side": 1_000, "dimension": 100_000,
+    "resolution": 1_024, "batchSize": 65_536, "samples": 1_000_000, "referenceSamples": 1_000_000,
+    "alignmentSamples": 1_000_000, "gapSamples": 1_000_000, "gapGrid": 64, "gridCount": 10_000, "lambdaCount": 10_000,
+    "samplesPerPoint": 1_000_000, "hutchinsonProbes": 1_024, "baseWidth": 4_096, "embeddingFeatures": 4_096,
+    "conditioningWidth": 4_096, "hiddenWidths": 65_536,
+  ]
+  /// The bound of keys not in `upperBounds` (steps, every, checkpointEvery, ...).
+  static let defaultUpperBound = 100_000_000
+
+  /// `value`, or an error naming `key` when it exceeds its upper bound.
+  static func bounded(_ reader: JSONObjectReader, _ key: String, _ value: Int) throws -> Int {
+    let limit = upperBounds[key] ?? defaultUpperBound
+    guard value <= limit else { throw reader.failure(key, "must be at most \(limit), got \(value)") }
     return value
   }
 
@@ -152,9 +172,13 @@ public enum SuiteParser {
     case "mixture":
       let offset = try data.optionalNumber("offset") ?? 0
       guard offset.isFinite else { throw data.failure("offset", "must be finite") }
-      spec = .mixture(dimension: try positive(&data, "dimension"), components: try positive(&data, "components"),
+      let dimension = try positive(&data, "dimension"), count = try positive(&data, "count")
+      guard count * dimension <= 100_000_000 else {
+        throw data.failure("count", "count x dimension (\(count) x \(dimension)) must be at most 100000000 values")
+      }
+      spec = .mixture(dimension: dimension, components: try positive(&data, "components"),
         radius: try positiveNumber(&data, "radius"), variance: try positiveNumber(&data, "variance"), offset: offset,
-        mixtureSeed: try data.optionalInteger("mixtureSeed") ?? 0, count: try positive(&data, "count"))
+        mixtureSeed: try data.optionalInteger("mixtureSeed") ?? 0, count: count)
     case "fashion-mnist", "cifar10", "npy":
       let source = ImageSource(rawValue: kind) ?? .npy
       let path = try data.optionalString("path") ?? source.defaultPath
@@ -169,6 +193,7 @@ public enum SuiteParser {
       }
       let limit = try data.optionalInteger("limit")
       if let limit, limit < 2 { throw data.failure("limit", "must be >= 2") }
+      if let limit { _ = try bounded(data, "limit", limit) }
       spec = .images(format: source, path: path, resolution: resolution, classes: classes, limit: limit)
     default:
       throw data.failure("kind", "unknown data kind '\(kind)' (valid: ring, grid, mixture, fashion-mnist, cifar10, npy)")
@@ -202,10 +227,13 @@ public enum SuiteParser {
     let conditioning = try reader.optionalInteger("conditioningWidth") ?? 128
     guard features >= 2 && features % 2 == 0 else { throw reader.failure("embeddingFeatures", "must be even and >= 2") }
     guard conditioning >= 1 else { throw reader.failure("conditioningWidth", "must be >= 1") }
+    _ = try bounded(reader, "embeddingFeatures", features)
+    _ = try bounded(reader, "conditioningWidth", conditioning)
     switch kind {
     case "mlp":
       let widths = try reader.array("hiddenWidths").map { value -> Int in
         guard case .integer(let n) = value, n >= 1, let w = Int(exactly: n) else { throw reader.failure("hiddenWidths", "expected positive integers") }
+        _ = try bounded(reader, "hiddenWidths", w)
         return w
       }
       guard !widths.isEmpty else { throw reader.failure("hiddenWidths", "needs at least one layer") }
@@ -243,6 +271,7 @@ public enum SuiteParser {
     let batchSize = try positive(&reader, "batchSize")
     let gridCount = try reader.optionalInteger("gridCount") ?? 18
     guard gridCount >= 2 else { throw reader.failure("gridCount", "must be >= 2") }
+    _ = try bounded(reader, "gridCount", gridCount)
     let maxJump = try reader.optionalInteger("maxJump")
     if let maxJump, maxJump < 1 || maxJump > gridCount - 1 { throw reader.failure("maxJump", "must be in 1...\(gridCount - 1)") }
     let kindText = try reader.optionalString("optimizer") ?? "adam"
@@ -284,6 +313,9 @@ public enum SuiteParser {
     guard samples >= 1 else { throw reader.failure("samplesPerPoint", "must be >= 1") }
     guard probes >= 1 else { throw reader.failure("hutchinsonProbes", "must be >= 1") }
     guard batch >= 1 else { throw reader.failure("batchSize", "must be >= 1") }
+    for (key, value) in [("lambdaCount", count), ("samplesPerPoint", samples), ("hutchinsonProbes", probes), ("batchSize", batch)] {
+      _ = try bounded(reader, key, value)
+    }
     return StatisticsConfiguration(lambdaCount: count, samplesPerPoint: samples, hutchinsonProbes: probes, batchSize: batch)
   }
 
@@ -314,6 +346,9 @@ public enum SuiteParser {
     let gamma = try reader.optionalNumber("gamma") ?? 0
     guard (0...1).contains(gamma) else { throw reader.failure("gamma", "must be in [0, 1]") }
     guard alignment >= 1, gapGrid >= 0, gapSamples >= 1 else { throw reader.failure("gapGrid", "alignmentSamples, gapGrid and gapSamples must be positive") }
+    for (key, value) in [("referenceSamples", reference), ("alignmentSamples", alignment), ("gapGrid", gapGrid), ("gapSamples", gapSamples)] {
+      _ = try bounded(reader, key, value)
+    }
     return EvaluationSpecification(every: every, nfe: nfe.sorted(), samples: samples, referenceSamples: reference, metrics: metrics,
       alignmentSamples: alignment, gapGrid: gapGrid, gapSamples: gapSamples, gamma: gamma)
   }

@@ -15,6 +15,16 @@ public struct LoadedTeacher: Sendable {
   public let data: Tensor
   /// A one-line description.
   public let summary: String
+  /// What the loader changed or assumed that the user should hear about (e.g. weights that were
+  /// normalised), one line each.
+  public var notes: [String] = []
+
+  init(teacher: any Denoiser, data: Tensor, summary: String, notes: [String] = []) {
+    self.teacher = teacher
+    self.data = data
+    self.summary = summary
+    self.notes = notes
+  }
 
   /// Reads and builds the teacher in `path`; `sampleCount` bounds the samples drawn for
   /// analytic mixtures and network teachers without data.
@@ -56,7 +66,9 @@ public struct LoadedTeacher: Sendable {
           }
         }
         let variance = try c.number("variance")
-        guard weight > 0, variance >= 0, !mean.isEmpty else { throw c.failure("weight", "weights must be > 0, variances >= 0, means non-empty") }
+        guard weight > 0, weight.isFinite else { throw c.failure("weight", "must be a finite number > 0, got \(weight)") }
+        guard variance >= 0, variance.isFinite else { throw c.failure("variance", "must be a finite number >= 0, got \(variance)") }
+        guard !mean.isEmpty else { throw c.failure("mean", "needs at least one value") }
         if let first = parsed.first, first.mean.count != mean.count {
           throw c.failure("mean", "has \(mean.count) values; component 0 has \(first.mean.count)")
         }
@@ -64,13 +76,21 @@ public struct LoadedTeacher: Sendable {
         parsed.append(MixtureComponent(weight: weight, mean: mean, variance: variance))
       }
       try reader.finish()
+      // The mixture normalises its weights; say so when they did not already sum to 1.
+      var notes = [String]()
+      let total = parsed.reduce(0) { $0 + $1.weight }
+      if abs(total - 1) > 1e-9 {
+        notes.append("\(path): key 'components[].weight': the weights sum to \(total), not 1; "
+          + "they were normalised (divided by \(total))")
+      }
       let teacher = GaussianMixtureTeacher(components: parsed)
       let data = teacher.sample(count: sampleCount, stream: RandomStream(seed: 0x4746, purpose: .datasetSynthesis))
-      return LoadedTeacher(teacher: teacher, data: data, summary: "exact Gaussian mixture, \(parsed.count) components in \(teacher.dimension)-D")
+      return LoadedTeacher(teacher: teacher, data: data, summary: "exact Gaussian mixture, \(parsed.count) components in \(teacher.dimension)-D",
+        notes: notes)
     case "empirical":
       guard let data = try loadData("data") else { throw reader.failure("data", "missing (a .npy of samples [n, ...])") }
       let bandwidth = try reader.optionalNumber("bandwidth") ?? 0
-      guard bandwidth >= 0 else { throw reader.failure("bandwidth", "must be >= 0") }
+      guard bandwidth >= 0, bandwidth.isFinite else { throw reader.failure("bandwidth", "must be a finite number >= 0, got \(bandwidth)") }
       try reader.finish()
       return LoadedTeacher(teacher: EmpiricalTeacher(data: data, bandwidth: bandwidth), data: data,
         summary: "exact empirical denoiser of \(data.shape[0]) samples (bandwidth \(bandwidth))")
@@ -78,7 +98,12 @@ public struct LoadedTeacher: Sendable {
       let checkpoint = resolve(try reader.string("checkpoint"))
       let data = try loadData("data")
       try reader.finish()
-      let teacher = try TeacherCache.loadTeacher(from: checkpoint)
+      let teacher: any Denoiser
+      do {
+        teacher = try TeacherCache.loadTeacher(from: checkpoint)
+      } catch {
+        throw reader.failure("checkpoint", "\(error)")
+      }
       let samples = data ?? ProbabilityFlow(teacher).sample(
         noise: RandomStream(seed: 0x4E54, purpose: .samplingNoise).normalTensor(shape: [min(sampleCount, 1024)] + teacher.sampleShape),
         grid: KarrasGrid(count: 18))

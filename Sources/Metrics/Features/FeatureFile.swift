@@ -66,10 +66,16 @@ public struct FeatureFile: Sendable {
   }
 
   /// Whether the file starts with a zip signature (`PK\3\4`, or `PK\5\6` for an empty archive).
+  /// A directory or unreadable path is "not a zip": the `.npy` reader then reports it by name.
   static func isZip(_ path: String) throws -> Bool {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+      let handle = FileHandle(forReadingAtPath: path)
+    else { return false }
     defer { try? handle.close() }
-    let head = [UInt8](handle.readData(ofLength: 4))
+    // `read(upToCount:)` throws where `readData(ofLength:)` traps (e.g. EISDIR, EIO).
+    guard let data = try? handle.read(upToCount: 4) else { return false }
+    let head = [UInt8](data)
     return head.count == 4 && head[0] == 0x50 && head[1] == 0x4B
       && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))
   }

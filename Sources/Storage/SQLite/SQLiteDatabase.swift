@@ -35,10 +35,24 @@ public final class SQLiteDatabase {
         context: "opening")
     }
     if exists {
+      // A device, FIFO or socket (/dev/null, a named pipe) is no database and must not be written.
+      var status = stat()
+      if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+        throw SQLiteError(
+          code: SQLITE_CANTOPEN, message: "is not a regular file, so not a database file", path: path,
+          context: "opening")
+      }
       try Self.checkHeader(path: path)
     } else if mode == .create {
       let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-      try? manager.createDirectory(at: directory, withIntermediateDirectories: true)
+      do {
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+      } catch {
+        throw SQLiteError(
+          code: SQLITE_CANTOPEN,
+          message: "cannot create its directory \(directory.path) (\(Self.reason(error)))",
+          path: path, context: "creating")
+      }
     }
     var flags = SQLITE_OPEN_FULLMUTEX
     switch mode {
@@ -49,8 +63,15 @@ public final class SQLiteDatabase {
     var connection: OpaquePointer? = nil
     let code = sqlite3_open_v2(path, &connection, flags, nil)
     guard code == SQLITE_OK, let connection else {
-      let message =
-        exists ? String(cString: sqlite3_errstr(code)) : "no such file (and not asked to create it)"
+      let systemError = connection.map { String(cString: strerror(sqlite3_system_errno($0))) }
+      let message: String
+      if exists {
+        message = String(cString: sqlite3_errstr(code)) + (systemError.map { " (\($0))" } ?? "")
+      } else if mode == .create {
+        message = "cannot be created" + (systemError.map { " (\($0))" } ?? "")
+      } else {
+        message = "no such file (and not asked to create it)"
+      }
       if let connection { sqlite3_close_v2(connection) }
       throw SQLiteError(code: code, message: message, path: path, context: "opening")
     }
@@ -60,6 +81,15 @@ public final class SQLiteDatabase {
   }
 
   deinit { sqlite3_close_v2(handle) }
+
+  /// The system's words for a Foundation file error (its errno), else its description.
+  static func reason(_ error: any Error) -> String {
+    let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+    if let underlying, underlying.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(underlying.code)))
+    }
+    return error.localizedDescription
+  }
 
   /// Throws `SQLITE_NOTADB` unless the (non-empty) file starts with the SQLite header. An empty
   /// file is a valid empty database.

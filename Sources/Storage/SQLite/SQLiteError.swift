@@ -27,6 +27,13 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
   /// Whether the file is not a database or is damaged (exit 65 at the command line).
   public var isCorruption: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
 
+  /// Whether the file could not be opened or created at all (a directory, a device, a path in a
+  /// missing or read-only directory): bad input at the command line (exit 65), not a bug.
+  public var cannotOpen: Bool {
+    primaryCode == SQLITE_CANTOPEN || primaryCode == SQLITE_PERM || primaryCode == SQLITE_READONLY
+      || primaryCode == SQLITE_AUTH
+  }
+
   /// Whether another connection held a lock for longer than the busy timeout.
   public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
 

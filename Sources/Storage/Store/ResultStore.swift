@@ -23,6 +23,12 @@ public final class ResultStore: ResultSink, @unchecked Sendable {
     if !create && !FileManager.default.fileExists(atPath: path) {
       throw StorageError.notFound(path: path)
     }
+    // An empty file is a valid new SQLite database, but a command that only reads must not
+    // write a schema into a file it was merely pointed at: there are no results in it.
+    var status = stat()
+    if !create && stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && status.st_size == 0 {
+      throw StorageError.notFound(path: path)
+    }
     do {
       database = try SQLiteDatabase(path: path, mode: create ? .create : .readWrite)
       // Reads only, so a damaged file is never written to.
