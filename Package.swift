@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // PrecondBench: benchmarks preconditioning in consistency distillation, reproducibly.
 // Layering (nothing imports upward): TensorCore <- Autodiff <- NeuralNet <- Diffusion <- Distillation;
-// Datasets, Metrics; Harness <- Storage, Report; the precond-bench executable on top.
+// Datasets, Metrics; CanonicalJSON (the one JSON writer, below everything that hashes or writes JSON);
+// Harness <- Storage, Report; the precond-bench executable on top.
 import PackageDescription
 
 // Kernels use explicit fused multiply-adds; they are single instructions only when the compiler
@@ -37,18 +38,19 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
     module("TensorCore", ["CMalloc"]),
+    module("CanonicalJSON", []),
     module("Autodiff", ["TensorCore"]),
-    module("NeuralNet", ["Autodiff"]),
-    module("Diffusion", ["NeuralNet"]),
+    module("NeuralNet", ["Autodiff", "CanonicalJSON"]),
+    module("Diffusion", ["NeuralNet", "CanonicalJSON"]),
     module("Distillation", ["Diffusion"]),
     module("Datasets", ["TensorCore", "CZlib"]),
     module("Metrics", ["NeuralNet", "Datasets"]),
-    module("Harness", ["Distillation", "Datasets", "Metrics"]),
-    module("Storage", ["Harness", "CSQLite"]),
+    module("Harness", ["CanonicalJSON", "Distillation", "Datasets", "Metrics"]),
+    module("Storage", ["CanonicalJSON", "Harness", "CSQLite"]),
     module("Report", ["Harness"]),
     .executableTarget(
       name: "precond-bench",
-      dependencies: ["Harness", "Storage", "Report", "Metrics", "Datasets", "Distillation"],
+      dependencies: ["CanonicalJSON", "Harness", "Storage", "Report", "Metrics", "Datasets", "Distillation"],
       swiftSettings: cpuSettings),
     .executableTarget(
       name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation", "Metrics"],
@@ -57,13 +59,14 @@ let package = Package(
       name: "TestSupport", dependencies: ["TensorCore", "Autodiff"], path: "Tests/TestSupport",
       swiftSettings: cpuSettings),
     tests("TensorCoreTests", ["TensorCore"]),
+    tests("CanonicalJSONTests", ["CanonicalJSON", "TensorCore"]),
     tests("AutodiffTests", ["Autodiff"]),
     tests("NeuralNetTests", ["NeuralNet"]),
     tests("DiffusionTests", ["Diffusion"]),
     tests("DistillationTests", ["Distillation"]),
     tests("DatasetsTests", ["Datasets"]),
     tests("MetricsTests", ["Metrics"]),
-    tests("HarnessTests", ["Harness"]),
+    tests("HarnessTests", ["CanonicalJSON", "Harness"]),
     tests("StorageTests", ["Storage"]),
     tests("ReportTests", ["Report"]),
     tests("PrecondBenchTests", ["precond-bench"]),

@@ -1,7 +1,8 @@
+import CanonicalJSON
 import Foundation
 import Harness
-import TestSupport
 import Testing
+import TestSupport
 
 @Suite("Harness records")
 struct RecordsTests {
