@@ -226,20 +226,13 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
   }
 }
 
-struct UnkeyedNodeContainer: UnkeyedEncodingContainer {
-  let node: EncodingNode
-  let context: EncodingContext
-  var codingPath: [any CodingKey] { context.codingPath }
-  var count: Int { node.elements!.count }
+/// The primitive `encode` overloads that unkeyed and single-value containers must both provide,
+/// forwarded to one generic `encodeValue` (which recognises the primitives itself).
+protocol ForwardingValueContainer {
+  func encodeValue<T: Encodable>(_ value: T) throws
+}
 
-  func append() -> (EncodingNode, EncodingContext) {
-    let child = EncodingNode()
-    let childContext = context.appending(IndexKey(node.elements!.count))
-    node.elements!.append(child)
-    return (child, childContext)
-  }
-
-  mutating func encodeNil() throws { append().0.scalar = .null }
+extension ForwardingValueContainer {
   mutating func encode(_ value: Bool) throws { try encodeValue(value) }
   mutating func encode(_ value: String) throws { try encodeValue(value) }
   mutating func encode(_ value: Double) throws { try encodeValue(value) }
@@ -255,6 +248,22 @@ struct UnkeyedNodeContainer: UnkeyedEncodingContainer {
   mutating func encode(_ value: UInt32) throws { try encodeValue(value) }
   mutating func encode(_ value: UInt64) throws { try encodeValue(value) }
   mutating func encode<T: Encodable>(_ value: T) throws { try encodeValue(value) }
+}
+
+struct UnkeyedNodeContainer: UnkeyedEncodingContainer, ForwardingValueContainer {
+  let node: EncodingNode
+  let context: EncodingContext
+  var codingPath: [any CodingKey] { context.codingPath }
+  var count: Int { node.elements!.count }
+
+  func append() -> (EncodingNode, EncodingContext) {
+    let child = EncodingNode()
+    let childContext = context.appending(IndexKey(node.elements!.count))
+    node.elements!.append(child)
+    return (child, childContext)
+  }
+
+  mutating func encodeNil() throws { append().0.scalar = .null }
 
   func encodeValue<T: Encodable>(_ value: T) throws {
     let (child, childContext) = append()
@@ -279,27 +288,12 @@ struct UnkeyedNodeContainer: UnkeyedEncodingContainer {
   }
 }
 
-struct SingleNodeContainer: SingleValueEncodingContainer {
+struct SingleNodeContainer: SingleValueEncodingContainer, ForwardingValueContainer {
   let node: EncodingNode
   let context: EncodingContext
   var codingPath: [any CodingKey] { context.codingPath }
 
   mutating func encodeNil() throws { node.scalar = .null }
-  mutating func encode(_ value: Bool) throws { try encodeValue(value) }
-  mutating func encode(_ value: String) throws { try encodeValue(value) }
-  mutating func encode(_ value: Double) throws { try encodeValue(value) }
-  mutating func encode(_ value: Float) throws { try encodeValue(value) }
-  mutating func encode(_ value: Int) throws { try encodeValue(value) }
-  mutating func encode(_ value: Int8) throws { try encodeValue(value) }
-  mutating func encode(_ value: Int16) throws { try encodeValue(value) }
-  mutating func encode(_ value: Int32) throws { try encodeValue(value) }
-  mutating func encode(_ value: Int64) throws { try encodeValue(value) }
-  mutating func encode(_ value: UInt) throws { try encodeValue(value) }
-  mutating func encode(_ value: UInt8) throws { try encodeValue(value) }
-  mutating func encode(_ value: UInt16) throws { try encodeValue(value) }
-  mutating func encode(_ value: UInt32) throws { try encodeValue(value) }
-  mutating func encode(_ value: UInt64) throws { try encodeValue(value) }
-  mutating func encode<T: Encodable>(_ value: T) throws { try encodeValue(value) }
 
   func encodeValue<T: Encodable>(_ value: T) throws {
     try EncodingNode.encode(value, into: node, context: context)
