@@ -130,9 +130,7 @@ public struct TeacherTrainer {
       let tape = Tape()
       let bound = parameters.bind(on: tape)
       let rank = clean.rank
-      let input = Variable(noisy.scaledRows(by: sigmas.map { p.cIn($0) }))
-      let f = network(input, conditions: [sigmas.map { Float(EDMPreconditioning.cNoise($0)) }], parameters: bound)
-      let denoised = Variable(noisy.scaledRows(by: sigmas.map { p.cSkip($0) })) + f * Tensor.perSample(sigmas.map { p.cOut($0) }, rank: rank)
+      let denoised = p.denoise(Variable(noisy), noiseLevels: sigmas, network: network, parameters: bound)
       let weights = Tensor.perSample(sigmas.map { p.lossWeight($0) }, rank: rank)
       let loss = mean(square(denoised - Variable(regressionTarget)) * weights)
       let gradients = tape.gradients(of: loss)

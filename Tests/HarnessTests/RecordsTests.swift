@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Foundation
 import Harness
+import SyntheticResults
 import Testing
 import TestSupport
 
