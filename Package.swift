@@ -1,7 +1,10 @@
 // swift-tools-version:6.0
 // PrecondBench: benchmarks preconditioning in consistency distillation, reproducibly.
 // Layering (nothing imports upward): TensorCore <- Autodiff <- NeuralNet <- Diffusion <- Distillation;
-// Datasets, Metrics; Harness <- Storage, Report; the precond-bench executable on top.
+// Datasets <- Metrics; CanonicalJSON (the one JSON writer, below everything that hashes or writes
+// JSON); Harness <- Storage, Report; SyntheticResults (made-up results for tests and demos, not in
+// the Harness library); the precond-bench executable on top.
+// Every target declares exactly the modules its sources import (system modules aside).
 import PackageDescription
 
 // Kernels use explicit fused multiply-adds; they are single instructions only when the compiler
@@ -38,35 +41,45 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
     module("TensorCore", ["CMalloc"]),
+    module("CanonicalJSON", []),
     module("Autodiff", ["TensorCore"]),
-    module("NeuralNet", ["Autodiff"]),
-    module("Diffusion", ["NeuralNet"]),
-    module("Distillation", ["Diffusion"]),
+    module("NeuralNet", ["Autodiff", "TensorCore", "CanonicalJSON"]),
+    module("Diffusion", ["Autodiff", "NeuralNet", "TensorCore", "CanonicalJSON"]),
+    module("Distillation", ["Autodiff", "Diffusion", "NeuralNet", "TensorCore"]),
     module("Datasets", ["TensorCore", "CZlib"]),
-    module("Metrics", ["NeuralNet", "Datasets"]),
-    module("Harness", ["Distillation", "Datasets", "Metrics"]),
-    module("Storage", ["Harness", "CSQLite"]),
-    module("Report", ["Harness"]),
+    module("Metrics", ["Datasets", "TensorCore"]),
+    module(
+      "Harness",
+      ["CanonicalJSON", "Datasets", "Diffusion", "Distillation", "Metrics", "NeuralNet", "TensorCore"]),
+    module("Storage", ["CanonicalJSON", "Harness", "CSQLite"]),
+    module("Report", ["Harness", "Metrics"]),
+    module("SyntheticResults", ["CanonicalJSON", "Diffusion", "Harness", "TensorCore"]),
     .executableTarget(
       name: "precond-bench",
-      dependencies: ["Harness", "Storage", "Report", "Metrics", "Datasets", "Distillation"],
+      dependencies: [
+        "CanonicalJSON", "Datasets", "Diffusion", "Distillation", "Harness", "Metrics", "NeuralNet", "Report",
+        "Storage", "SyntheticResults", "TensorCore",
+      ],
       swiftSettings: cpuSettings),
     .executableTarget(
-      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation", "Metrics"],
+      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion"],
       path: "Benchmarks/Perf", swiftSettings: cpuSettings),
     .target(
       name: "TestSupport", dependencies: ["TensorCore", "Autodiff"], path: "Tests/TestSupport",
       swiftSettings: cpuSettings),
     tests("TensorCoreTests", ["TensorCore"]),
-    tests("AutodiffTests", ["Autodiff"]),
-    tests("NeuralNetTests", ["NeuralNet"]),
-    tests("DiffusionTests", ["Diffusion"]),
-    tests("DistillationTests", ["Distillation"], exclude: ["Fixtures"]),
-    tests("DatasetsTests", ["Datasets"]),
-    tests("MetricsTests", ["Metrics"]),
-    tests("HarnessTests", ["Harness"]),
-    tests("StorageTests", ["Storage"]),
-    tests("ReportTests", ["Report"]),
+    tests("CanonicalJSONTests", ["CanonicalJSON", "TensorCore"]),
+    tests("AutodiffTests", ["Autodiff", "TensorCore"]),
+    tests("NeuralNetTests", ["Autodiff", "NeuralNet", "TensorCore"]),
+    tests("DiffusionTests", ["Diffusion", "NeuralNet", "TensorCore"]),
+    tests("DistillationTests", ["Autodiff", "Diffusion", "Distillation", "NeuralNet", "TensorCore"], exclude: ["Fixtures"]),
+    tests("DatasetsTests", ["Datasets", "TensorCore"]),
+    tests("MetricsTests", ["Datasets", "Metrics", "TensorCore"]),
+    tests(
+      "HarnessTests",
+      ["CanonicalJSON", "Diffusion", "Distillation", "Harness", "Metrics", "SyntheticResults", "TensorCore"]),
+    tests("StorageTests", ["CSQLite", "Harness", "Storage", "SyntheticResults"]),
+    tests("ReportTests", ["Harness", "Report", "SyntheticResults"]),
     tests("PrecondBenchTests", ["precond-bench"]),
   ]
 )

@@ -3,6 +3,8 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Autodiff
+import NeuralNet
 import TensorCore
 
 /// The noise range of the EDM "VE" process `x_t = x0 + t eps` (Karras et al. 2022).
@@ -36,6 +38,38 @@ public struct EDMPreconditioning: Sendable, Hashable, Codable {
   /// The EDM loss weight `(t^2 + sigmaData^2) / (t sigmaData)^2`.
   public func lossWeight(_ t: Double) -> Double {
     (t * t + sigmaData * sigmaData) / ((t * sigmaData) * (t * sigmaData))
+  }
+}
+
+/// The one place EDM's preconditioned network is written: the teacher (`NetworkDenoiser`), its
+/// training (`TeacherTrainer`) and the student (`Student`) all go through these.
+extension EDMPreconditioning {
+  /// `cNoise(t)` of each row, as a network's noise input.
+  public static func noiseInput(_ t: [Double]) -> [Float] { t.map { Float(cNoise($0)) } }
+
+  /// The raw network's output `F(cIn(t) x, cNoise(t), extra...)` per row; `extraNoiseInputs`
+  /// follow `cNoise(t)` (a student's `cNoise(s)`).
+  public func rawOutput(
+    of network: any Network, _ x: Variable, noiseLevels t: [Double], extraNoiseInputs: [[Float]] = [],
+    parameters: BoundParameters
+  ) -> Variable {
+    let input = x * Tensor.perSample(t.map { cIn($0) }, rank: x.shape.count)
+    return network(input, conditions: [EDMPreconditioning.noiseInput(t)] + extraNoiseInputs, parameters: parameters)
+  }
+
+  /// The denoiser `D = cSkip(t) x + cOut(t) F` per row, from the raw output `F`.
+  public func denoised(_ x: Variable, raw: Variable, noiseLevels t: [Double]) -> Variable {
+    let rank = x.shape.count
+    return x * Tensor.perSample(t.map { cSkip($0) }, rank: rank) + raw * Tensor.perSample(t.map { cOut($0) }, rank: rank)
+  }
+
+  /// `D(x, t) = cSkip(t) x + cOut(t) F(cIn(t) x, cNoise(t), extra...)` per row.
+  public func denoise(
+    _ x: Variable, noiseLevels t: [Double], network: any Network, extraNoiseInputs: [[Float]] = [],
+    parameters: BoundParameters
+  ) -> Variable {
+    let raw = rawOutput(of: network, x, noiseLevels: t, extraNoiseInputs: extraNoiseInputs, parameters: parameters)
+    return denoised(x, raw: raw, noiseLevels: t)
   }
 }
 

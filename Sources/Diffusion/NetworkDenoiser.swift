@@ -26,11 +26,7 @@ public struct NetworkDenoiser: Denoiser {
   /// `D(x, t)` on a variable, so that vector-Jacobian products with respect to `x` are available
   /// (the Hutchinson trace estimates of Analytic-Precond). Parameters enter as constants.
   public func denoise(_ x: Variable, noiseLevels t: [Double]) -> Variable {
-    let rank = x.shape.count
-    let p = preconditioning
-    let input = x * Tensor.perSample(t.map { p.cIn($0) }, rank: rank)
-    let f = network(input, conditions: [t.map { Float(EDMPreconditioning.cNoise($0)) }], parameters: parameters.constants())
-    return x * Tensor.perSample(t.map { p.cSkip($0) }, rank: rank) + f * Tensor.perSample(t.map { p.cOut($0) }, rank: rank)
+    preconditioning.denoise(x, noiseLevels: t, network: network, parameters: parameters.constants())
   }
 
   /// `D(x_b, t_b)` for every row.

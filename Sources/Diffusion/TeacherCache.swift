@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import NeuralNet
 import TensorCore
@@ -108,12 +109,14 @@ public enum TeacherTrainingError: Error, CustomStringConvertible {
   }
 }
 
-/// JSON with sorted keys and no whitespace: the canonical form hashed into cache keys and spec
-/// hashes.
+/// The canonical JSON text of a Codable value (`JSONValue.canonicalText()`, whose documentation
+/// defines the form): what cache keys, spec hashes and stored configurations are made of. A value
+/// that has no canonical form (a non-finite number, an integer beyond 64 bits) is a programming
+/// error.
 public func canonicalJSON<T: Encodable>(_ value: T) -> String {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-  encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-  guard let data = try? encoder.encode(value) else { preconditionFailure("canonicalJSON: value is not encodable") }
-  return String(decoding: data, as: UTF8.self)
+  do {
+    return try JSONValue(encoding: value).canonicalText()
+  } catch {
+    preconditionFailure("canonicalJSON: \(error)")
+  }
 }

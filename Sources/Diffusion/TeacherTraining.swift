@@ -133,10 +133,7 @@ public struct TeacherTrainer {
     let (loss, gradients) = { [parameters, network] () -> (Float, [Tensor]) in
       let tape = Tape()
       let bound = parameters.bind(on: tape)
-      let rank = clean.rank
-      let input = Variable(noisy.scaledRows(by: sigmas.map { p.cIn($0) }))
-      let f = network(input, conditions: [sigmas.map { Float(EDMPreconditioning.cNoise($0)) }], parameters: bound)
-      let denoised = Variable(noisy.scaledRows(by: sigmas.map { p.cSkip($0) })) + f * Tensor.perSample(sigmas.map { p.cOut($0) }, rank: rank)
+      let denoised = p.denoise(Variable(noisy), noiseLevels: sigmas, network: network, parameters: bound)
       let loss = DenoisingLoss.value(denoised: denoised, target: Variable(regressionTarget), noiseLevels: sigmas, preconditioning: p)
       let gradients = tape.gradients(of: loss)
       return (loss.value.scalar, bound.variables.map { gradients[$0] })

@@ -57,21 +57,33 @@ public enum Diagnostics {
     return GapMeasurement(t: t, s: s, gap: gap / (Double(batch) * d), jumpError: jumpError / (Double(batch) * d))
   }
 
-  /// Trajectory alignment (math.md section 6): from the same noise, the mean over the student's
-  /// multistep states of `|x_student(t_i) - Phi_{tMax->t_i}(x_tMax)|^2 / d`, and the final term.
-  /// `states[i]` is the state at `times[i + 1]` of the sampler's grid.
-  public static func trajectoryAlignment(
-    teacher: any Denoiser, noise z: Tensor, states: [Tensor], times: [Double], substepsPerJump: Int = 32
-  ) -> (mean: Double, final: Double) {
-    precondition(states.count == times.count - 1, "trajectoryAlignment: \(states.count) states for \(times.count) times")
+  /// The teacher's trajectory from the noise `z`: `Phi_{tMax -> t_i}(z tMax)` at every
+  /// `times[i]` after the first (`times[0]` is `tMax`), each jump a Heun solve with
+  /// `substepsPerJump` substeps from the previous state.
+  public static func teacherTrajectory(
+    _ teacher: any Denoiser, noise z: Tensor, times: [Double], substepsPerJump: Int = 32
+  ) -> [Tensor] {
     let batch = z.shape[0]
-    let d = Double(z.count / batch)
     var x = z.scaled(by: Float(times[0]))
-    var total = 0.0, last = 0.0
-    for (i, state) in states.enumerated() {
+    var states = [Tensor]()
+    for i in 0..<(times.count - 1) {
       x = teacherFlow(teacher, x, from: .init(repeating: times[i], count: batch), to: .init(repeating: times[i + 1], count: batch),
         substeps: substepsPerJump)
-      let error = (state - x).sumOfSquares() / (Double(batch) * d)
+      states.append(x)
+    }
+    return states
+  }
+
+  /// Trajectory alignment (math.md section 6) of a student's multistep states against the
+  /// teacher's states on the same grid: the mean over states of `|x_student - x_teacher|^2 / d`
+  /// (per sample, `d` its dimension), and the final term. A non-finite student state counts as
+  /// infinitely far.
+  public static func trajectoryAlignment(states: [Tensor], teacherStates: [Tensor]) -> (mean: Double, final: Double) {
+    precondition(!states.isEmpty && states.count == teacherStates.count,
+      "trajectoryAlignment: \(states.count) student states for \(teacherStates.count) teacher states")
+    var total = 0.0, last = 0.0
+    for (state, reference) in zip(states, teacherStates) {
+      let error = state.isFinite ? (state - reference).sumOfSquares() / Double(state.count) : .infinity
       total += error
       last = error
     }

@@ -21,10 +21,7 @@ public struct Student: Sendable {
 
   /// `F(cIn(t) x, cNoise(t), cNoise(s))`.
   public func rawOutput(_ x: Variable, t: [Double], s: [Double], parameters: BoundParameters) -> Variable {
-    let edm = jumper.edm
-    let input = x * Tensor.perSample(t.map { edm.cIn($0) }, rank: x.shape.count)
-    return network(input, conditions: [t.map { Float(EDMPreconditioning.cNoise($0)) }, s.map { Float(EDMPreconditioning.cNoise($0)) }],
-      parameters: parameters)
+    jumper.edm.rawOutput(of: network, x, noiseLevels: t, extraNoiseInputs: [EDMPreconditioning.noiseInput(s)], parameters: parameters)
   }
 
   /// The jump `f_theta(x_t, t, s)` per row.
@@ -35,9 +32,6 @@ public struct Student: Sendable {
 
   /// The student's denoiser `D_theta(x_t, t, s)` (its DSM auxiliary loss uses `s = t`).
   public func denoise(_ x: Variable, t: [Double], s: [Double], parameters: BoundParameters) -> Variable {
-    let edm = jumper.edm
-    let rank = x.shape.count
-    return x * Tensor.perSample(t.map { edm.cSkip($0) }, rank: rank)
-      + rawOutput(x, t: t, s: s, parameters: parameters) * Tensor.perSample(t.map { edm.cOut($0) }, rank: rank)
+    jumper.edm.denoised(x, raw: rawOutput(x, t: t, s: s, parameters: parameters), noiseLevels: t)
   }
 }

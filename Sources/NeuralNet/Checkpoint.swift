@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import TensorCore
 
@@ -7,7 +8,7 @@ import TensorCore
 ///
 ///     bytes 0..<8    magic "PBCKPT1\n"
 ///     bytes 8..<16   UInt64 H, the length of the header
-///     next H bytes   header, UTF-8 JSON with sorted keys:
+///     next H bytes   header, canonical JSON (`JSONValue.canonicalText()`):
 ///                    {"metadata": {String: String},
 ///                     "tensors": [{"name": String, "shape": [Int], "offset": Int, "count": Int}]}
 ///                    tensors sorted by name; offset and count in Float32 elements of the payload
@@ -70,9 +71,7 @@ public struct Checkpoint: Sendable, Equatable {
       entries.append(Header.Entry(name: name, shape: t.shape, offset: offset, count: t.count))
       offset += t.count
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let header = Array(try encoder.encode(Header(metadata: metadata, tensors: entries)))
+    let header = Array(try JSONValue(encoding: Header(metadata: metadata, tensors: entries)).canonicalText().utf8)
     var bytes = Checkpoint.magic
     bytes.reserveCapacity(16 + header.count + 4 * offset + 32)
     withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }

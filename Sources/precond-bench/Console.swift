@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 
 /// Writing to the standard streams.
@@ -15,11 +16,12 @@ enum Console {
   /// Whether stderr is a terminal (progress lines are shown only then).
   static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
-  /// Serialises a Codable value as JSON with sorted keys.
+  /// A Codable value as JSON, written by the canonical writer (`JSONValue.serialized`): sorted
+  /// keys, the canonical number layout, non-finite numbers as `"inf"`, `"-inf"`, `"nan"`;
+  /// indented unless `pretty` is false. No final newline (`out` adds one).
   static func json<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    var text = try JSONValueEncoder(nonFinite: .strings).encode(value).serialized(pretty: pretty)
+    if pretty { text.removeLast() }
+    return text
   }
 }

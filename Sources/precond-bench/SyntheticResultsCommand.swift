@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import Storage
+import SyntheticResults
 
 /// `precond-bench synthetic-results`: writes made-up results through the runner's interface.
 enum SyntheticResultsCommand: Subcommand {

@@ -1,7 +1,8 @@
 import Harness
 import Metrics
-import TestSupport
+import SyntheticResults
 import Testing
+import TestSupport
 
 /// A run of `preconditioning`/`seed` whose `fd-pixels` at NFE 2 takes `values` at steps 100,
 /// 200, ... (wall time 2 s per 100 steps).

@@ -1,7 +1,9 @@
+import CanonicalJSON
 import Foundation
 import Harness
-import TestSupport
+import SyntheticResults
 import Testing
+import TestSupport
 
 @Suite("Harness records")
 struct RecordsTests {

@@ -1,8 +1,9 @@
 import Foundation
 import Harness
 import Report
-import TestSupport
+import SyntheticResults
 import Testing
+import TestSupport
 
 #if canImport(FoundationXML)
   import FoundationXML

@@ -1,8 +1,9 @@
 import Foundation
 import Harness
 import Storage
-import TestSupport
+import SyntheticResults
 import Testing
+import TestSupport
 
 /// A `precond-bench` process whose stdout is read line by line while it runs.
 final class RunningCommand {

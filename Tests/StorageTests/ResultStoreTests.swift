@@ -2,8 +2,9 @@ import CSQLite
 import Foundation
 import Harness
 import Storage
-import TestSupport
+import SyntheticResults
 import Testing
+import TestSupport
 
 @Suite("Result store")
 struct ResultStoreTests {

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// The `Baselines/NAME.json` format (version 1): sorted keys, two-space indentation, numbers in
 /// shortest round-trip form, non-finite numbers as "inf"/"-inf"/"nan". Writing the value read
 /// from a file gives the file back byte for byte.

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 
 /// The source commit a run was built from.

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 
 /// Numbers for people (tables, reasons): a fixed number of significant digits, C-locale

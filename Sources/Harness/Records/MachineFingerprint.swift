@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// The machine a run's timings were measured on (package-benchmark's `BenchmarkMachine`): wall
 /// clock figures are compared only between runs with equal fingerprints.
 public struct MachineFingerprint: Codable, Sendable, Hashable {

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// Which metric: its name and the NFE of the sampler it is measured with (0 for NFE-free
 /// metrics).
 public struct MetricKey: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {

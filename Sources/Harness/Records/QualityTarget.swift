@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// Whether smaller or larger values of a metric are better.
 public enum MetricDirection: String, Codable, Sendable, Hashable, CaseIterable {
   /// Distances, losses and errors: smaller is better.

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// A suite as it was run: its name, its whole specification and what its results are judged by.
 public struct SuiteRecord: Codable, Sendable, Hashable {
   /// The suite's name (the file stem in `Benchmarks/Suites/`).

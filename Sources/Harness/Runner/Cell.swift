@@ -33,8 +33,11 @@ public struct CellSpecification: Codable, Hashable, Sendable {
   /// divergence factor stop as diverged (version 1 let them finish).
   public static let currentProtocolVersion = 2
 
-  /// The spec hash (SHA-256 of the canonical JSON).
-  public var specHash: String { SHA256.hex(Array(canonicalJSON(self).utf8)) }
+  /// The canonical JSON of the whole specification (`canonicalJSON`), as stored with the cell.
+  public var canonicalText: String { canonicalJSON(self) }
+
+  /// The spec hash (`SpecHash.of(canonicalText:)` of `canonicalText`).
+  public var specHash: String { SpecHash.of(canonicalText: canonicalText) }
 
   /// The distillation configuration of the cell.
   public func configuration(sigmaData: Double) -> DistillationConfiguration {

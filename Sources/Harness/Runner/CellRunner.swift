@@ -75,9 +75,10 @@ public enum CellRunner {
     let specification = CellSpecification(problem: problem.specification, dataHash: problem.dataHash, teacher: problem.teacherIdentity,
       method: cell.method, preconditioning: cell.preconditioning, seed: cell.seed, student: suite.student, training: suite.training,
       statistics: suite.statistics, evaluation: suite.evaluation, protocolVersion: CellSpecification.currentProtocolVersion)
+    let configuration = specification.canonicalText
     let record = CellRecord(suite: suite.name, dataset: problem.specification.name, teacher: problem.teacherKind,
       method: cell.method.rawValue, preconditioning: cell.preconditioning.rawValue, seed: cell.seed,
-      specHash: specification.specHash, configuration: canonicalJSON(specification))
+      specHash: SpecHash.of(canonicalText: configuration), configuration: configuration)
     return (record, specification)
   }
 

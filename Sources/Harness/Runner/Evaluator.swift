@@ -59,16 +59,9 @@ public final class Evaluator: @unchecked Sendable {
           let count = min(specification.alignmentSamples, specification.samples)
           let zSmall = z.rows(0..<count)
           let (_, states) = student.sample(noise: zSmall, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
-          let teacherStates = trajectory(noise: zSmall, nfe: nfe)
-          var total = 0.0, last = 0.0
-          let d = Double(zSmall.count)
-          for (state, reference) in zip(states, teacherStates) {
-            let error = state.isFinite ? (state - reference).sumOfSquares() / d : .infinity
-            total += error
-            last = error
-          }
-          values.append(MetricValue(name: "alignment", nfe: nfe, value: total / Double(states.count)))
-          values.append(MetricValue(name: "alignment-final", nfe: nfe, value: last))
+          let alignment = Diagnostics.trajectoryAlignment(states: states, teacherStates: trajectory(noise: zSmall, nfe: nfe))
+          values.append(MetricValue(name: "alignment", nfe: nfe, value: alignment.mean))
+          values.append(MetricValue(name: "alignment-final", nfe: nfe, value: alignment.final))
         default:
           continue
         }
@@ -107,15 +100,7 @@ public final class Evaluator: @unchecked Sendable {
       return cached
     }
     lock.unlock()
-    let times = KarrasGrid(count: nfe + 1).times
-    let batch = z.shape[0]
-    var x = z.scaled(by: Float(times[0]))
-    var states = [Tensor]()
-    for i in 0..<nfe {
-      x = Diagnostics.teacherFlow(problem.teacher, x, from: .init(repeating: times[i], count: batch),
-        to: .init(repeating: times[i + 1], count: batch), substeps: 32)
-      states.append(x)
-    }
+    let states = Diagnostics.teacherTrajectory(problem.teacher, noise: z, times: KarrasGrid(count: nfe + 1).times, substepsPerJump: 32)
     lock.lock()
     teacherTrajectories[nfe] = states
     lock.unlock()

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Distillation
 import Foundation
 import NeuralNet

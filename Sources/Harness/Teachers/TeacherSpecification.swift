@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Datasets
 import Diffusion
 import Foundation

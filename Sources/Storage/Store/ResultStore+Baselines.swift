@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Foundation
 import Harness
 
@@ -149,11 +150,7 @@ extension ResultStore {
   }
 
   static func encodeComparison(_ comparison: ComparisonRecord) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try encoder.encode(comparison), as: UTF8.self)
+    try JSONValueEncoder(nonFinite: .strings).encode(comparison).serialized(pretty: false)
   }
 
   static var decoder: JSONDecoder {

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import Harness
 
 /// The read side: suites and everything recorded for them.

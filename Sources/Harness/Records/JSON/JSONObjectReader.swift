@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// Reads the members of one JSON object strictly: a missing key, a value of the wrong kind and,
 /// through `finish()`, any key it was not asked about are `RecordFormatError`s that name the file
 /// and the full key path (`cells.<hash>.seeds[2].loss`).

@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes: no trailing commas, no comments, no
 /// duplicate keys, nesting at most `maximumDepth` deep; every failure is a `RecordFormatError`
 /// with the byte offset, never a trap.

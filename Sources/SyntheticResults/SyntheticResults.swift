@@ -1,4 +1,7 @@
+import CanonicalJSON
+import Diffusion
 import Foundation
+import Harness
 import TensorCore
 
 /// Deterministic made-up results with the shape of a real suite: for tests of storage, reports
@@ -161,12 +164,11 @@ public struct SyntheticResults: Sendable {
 
   /// The coefficient rows of `cell` (a small grid; analytic jumps from the largest t flagged).
   public func coefficients(of cell: CellRecord) -> [CoefficientRow] {
-    let sigmaData = 0.5
+    let edm = EDMPreconditioning(sigmaData: 0.5)
     var rows: [CoefficientRow] = []
     for t in [80.0, 10.0, 1.0] {
       for s in [0.002, 0.1, 0.5] where s < t {
-        let cSkip = sigmaData * sigmaData / (t * t + sigmaData * sigmaData)
-        let cOut = t * sigmaData / (t * t + sigmaData * sigmaData).squareRoot()
+        let (cSkip, cOut) = (edm.cSkip(t), edm.cOut(t))
         let a = s / t + (1 - s / t) * cSkip
         let b = (1 - s / t) * cOut
         if cell.preconditioning.hasPrefix("analytic") {

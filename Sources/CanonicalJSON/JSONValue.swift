@@ -1,7 +1,9 @@
-/// A JSON document as a value: what baselines, exports and stored configurations are made of.
+/// A JSON document as a value: what baselines, exports, `--json` outputs, stored configurations
+/// and spec hashes are made of (Codable values get here through `JSONValueEncoder`).
 ///
 /// Objects are dictionaries, but nothing observable depends on their order: the writer sorts
-/// keys by their UTF-8 bytes, so the same value always serialises to the same bytes. Integers
+/// keys by their UTF-8 bytes, so the same value always serialises to the same bytes (the
+/// canonical form is defined with the writer, `canonicalText()`). Integers
 /// and floating-point numbers are kept apart (`integer` has no fraction or exponent in the
 /// text), so a seed or a step never turns into `3.0`.
 public enum JSONValue: Sendable, Hashable {
@@ -11,8 +13,9 @@ public enum JSONValue: Sendable, Hashable {
   case bool(Bool)
   /// A number written without fraction or exponent that fits in 64 bits.
   case integer(Int64)
-  /// Any other number. Non-finite values are written as the strings `"inf"`, `"-inf"`, `"nan"`
-  /// (JSON has no literal for them) and read back from those strings by `JSONObjectReader`.
+  /// Any other number. JSON has no literal for non-finite values: `canonicalText()` rejects them,
+  /// `serialized` writes the strings `"inf"`, `"-inf"`, `"nan"` (read back from those strings by
+  /// `JSONObjectReader`).
   case number(Double)
   /// A string.
   case string(String)
