@@ -144,3 +144,36 @@ struct PreconditioningTests {
     }
   }
 }
+
+@Suite("Analytic coefficients in closed form")
+struct ConstantStatisticsTests {
+  /// Constant `l = l0`, `s = s0` make every integral closed form. With `h = ln(t/s)`:
+  /// `alpha = e^((l0 - 1) h)`, `beta_forward = e^(-(1 - l0) h) (e^((1 - l0 + s0) h) - 1) / (1 - l0 + s0)`,
+  /// `beta_backward = e^(-s0 h) beta_forward`; `A = alpha - beta l0 + beta cSkip(t)`, `B = beta cOut(t)`.
+  @Test("Forward and backward beta, alpha, A and B with constant statistics",
+    arguments: [(0.3, -0.5), (0.8, 0.4), (0.0, -1.5)])
+  func constant(l0: Double, s0: Double) {
+    let grid = AnalyticStatistics.lambdaGrid(count: 64)
+    let statistics = AnalyticStatistics(lambdas: grid, linear: .init(repeating: l0, count: 64), growth: .init(repeating: s0, count: 64))
+    let edm = EDMPreconditioning(sigmaData: sigmaData)
+    for (t, s) in [(2.0, 0.5), (40.0, 0.01), (0.3, 0.2)] {
+      let h = log(t / s)
+      let alpha = exp((l0 - 1) * h)
+      let rate = 1 - l0 + s0
+      let forward = exp(-(1 - l0) * h) * (exp(rate * h) - 1) / rate
+      let backward = exp(-s0 * h) * forward
+      for (variant, beta) in [(Preconditioning.analytic, forward), (.analyticBackward, backward)] {
+        let c = Jumper(preconditioning: variant, sigmaData: sigmaData, statistics: statistics).coefficients(t: t, s: s)
+        let label = Comment(rawValue: "\(variant) l0 \(l0) s0 \(s0) t \(t) s \(s)")
+        expectClose(c.alpha ?? .nan, alpha, relative: 1e-6, label)
+        expectClose(c.beta ?? .nan, beta, relative: 1e-4, label)
+        expectClose(c.a, alpha - beta * l0 + beta * edm.cSkip(t), relative: 1e-4, absolute: 1e-9, label)
+        expectClose(c.b, beta * edm.cOut(t), relative: 1e-4, label)
+      }
+      // analytic-l drops s: its beta is the forward beta with s0 = 0.
+      let withoutGrowth = exp(-(1 - l0) * h) * (exp((1 - l0) * h) - 1) / (1 - l0)
+      let c = Jumper(preconditioning: .analyticL, sigmaData: sigmaData, statistics: statistics).coefficients(t: t, s: s)
+      expectClose(c.beta ?? .nan, l0 == 1 ? h : withoutGrowth, relative: 1e-4, "analytic-l t \(t) s \(s)")
+    }
+  }
+}

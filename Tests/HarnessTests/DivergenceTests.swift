@@ -5,6 +5,15 @@ import Harness
 import TensorCore
 import TestSupport
 
+/// Runs `suite` into memory with throw-away checkpoints and returns its results.
+func runInMemory(_ suite: SuiteSpecification) throws -> SuiteResults {
+  let sink = InMemoryResultSink()
+  let checkpoints = try CommandRunner.temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: checkpoints) }
+  _ = try SuiteRunner.run(suite, sink: sink, options: options(checkpoints: checkpoints))
+  return try #require(sink.results(suite: suite.name))
+}
+
 @Suite("Divergence")
 struct DivergenceTests {
   @Test("The loss rule: non-finite, or above factor x the mean of the first 10 losses")
@@ -99,11 +108,7 @@ struct FairClockTests {
   @Test("Runs record the load average at their start and at every evaluation; CPU-time speed-ups are computed")
   func loadAndCPU() throws {
     let suite = try miniature(cells: [.ctm, .analytic], steps: 20)
-    let sink = InMemoryResultSink()
-    let checkpoints = try CommandRunner.temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: checkpoints) }
-    _ = try SuiteRunner.run(suite, sink: sink, options: options(checkpoints: checkpoints))
-    let results = try #require(sink.results(suite: suite.name))
+    let results = try runInMemory(suite)
     for run in results.runs {
       #expect(run.run.loadAtStart != nil)
       #expect(run.evaluations.allSatisfy { $0.loadAverage != nil })
@@ -123,5 +128,73 @@ struct FairClockTests {
     #expect(LoadSummary(lowest: 1.0, highest: 1.6, cores: 2, readings: 5).changed)
     #expect(!LoadSummary(lowest: 1.0, highest: 2.9, cores: 8, readings: 5).changed)
     #expect(LoadSummary(lowest: 1.0, highest: 3.1, cores: 8, readings: 5).changed)
+  }
+}
+
+@Suite("Evaluation schedule")
+struct EvaluationScheduleTests {
+  @Test("Geometric and explicit schedules, merged with every-N and the last step")
+  func steps() {
+    #expect(EvaluationSchedule.geometric(first: 10, ratio: 1.5).steps(upTo: 100) == [10, 15, 23, 34, 51, 76])
+    #expect(EvaluationSchedule.geometric(first: 1, ratio: 1.2).steps(upTo: 6) == [1, 2, 3, 4, 5, 6])
+    #expect(EvaluationSchedule.steps([30, 5, 5, 500]).steps(upTo: 100) == [5, 30])
+    var evaluation = try! miniature().evaluation
+    evaluation.every = 40
+    evaluation.schedule = .geometric(first: 10, ratio: 2)
+    #expect(evaluation.evaluationSteps(total: 100) == [10, 20, 40, 80, 100])
+    // Spacing of a geometric schedule with ratio r is about (r - 1) / r of the step.
+    let dense = EvaluationSchedule.geometric(first: 10, ratio: 1.1).steps(upTo: 3000)
+    for (a, b) in zip(dense, dense.dropFirst()) where a >= 20 { #expect(Double(b - a) / Double(b) <= 0.1 + 1.0 / Double(b)) }
+  }
+
+  @Test("Suite files: a schedule and curveSamples parse; bad ones name the key")
+  func parsing() throws {
+    let base = try String(contentsOf: repositoryRoot().appendingPathComponent("Benchmarks/Suites/smoke.json"), encoding: .utf8)
+    #expect(base.contains("\"every\": 50"))
+    let good = base.replacingOccurrences(of: "\"every\": 50", with: "\"every\": 50, \"schedule\": {\"geometric\": {\"first\": 10, \"ratio\": 1.25}}, \"curveSamples\": 128")
+    let suite = try SuiteParser.parse(bytes: Array(good.utf8), name: "smoke", file: "smoke.json")
+    #expect(suite.evaluation.schedule == .geometric(first: 10, ratio: 1.25) && suite.evaluation.curveSamples == 128)
+    let list = base.replacingOccurrences(of: "\"every\": 50", with: "\"every\": 50, \"schedule\": [5, 10]")
+    #expect(try SuiteParser.parse(bytes: Array(list.utf8), name: "smoke", file: "smoke.json").evaluation.schedule == .steps([5, 10]))
+    for bad in ["\"schedule\": {\"geometric\": {\"first\": 10, \"ratio\": 1}}", "\"schedule\": [0]", "\"schedule\": [100000]",
+                "\"schedule\": {\"linear\": 3}", "\"curveSamples\": 1", "\"curveSamples\": 100000"] {
+      let text = base.replacingOccurrences(of: "\"every\": 50", with: "\"every\": 50, " + bad)
+      do {
+        _ = try SuiteParser.parse(bytes: Array(text.utf8), name: "smoke", file: "smoke.json")
+        Issue.record("accepted \(bad)")
+      } catch {
+        let key = bad.contains("schedule") ? "schedule" : "curveSamples"
+        #expect("\(error)".contains(key) && "\(error)".contains("smoke.json"), "\(error)")
+      }
+    }
+  }
+
+  @Test("A run evaluates on the schedule, on curveSamples, and on the full set at the end; reaches carry their resolution")
+  func run() throws {
+    var suite = try miniature(cells: [.ctm, .analytic], steps: 40)
+    suite.evaluation.every = 20
+    suite.evaluation.schedule = .steps([3, 7, 12])
+    suite.evaluation.curveSamples = 64
+    let results = try runInMemory(suite)
+    for run in results.runs {
+      #expect(run.evaluations.map { $0.step } == [3, 7, 12, 20, 40])
+      let last = try #require(run.evaluations.last)
+      #expect(last.metrics.contains { $0.name == "sw2-full" } && last.metrics.contains { $0.name == "sw2" })
+      #expect(run.evaluations.dropLast().allSatisfy { !$0.metrics.contains { $0.name.hasSuffix("-full") } })
+      // The curve metric on 64 samples differs from the full-set one on all of them.
+      #expect(last.value(of: MetricKey(name: "sw2", nfe: 2)) != last.value(of: MetricKey(name: "sw2-full", nfe: 2)))
+      // A target first reached at step 12 was crossed in (7, 12]: resolution 5/12.
+      let reachable = QualityTarget(metric: "sw2", nfe: 2, threshold: 1e9)
+      let reach = try #require(TimeToTarget.reach(of: reachable, in: run))
+      #expect(reach.step == 3 && reach.previousStep == 0 && reach.relativeSpacing == 1)
+      if let value = run.evaluations[2].value(of: MetricKey(name: "sw2", nfe: 2)),
+         let before = run.evaluations[1].value(of: MetricKey(name: "sw2", nfe: 2)),
+         let earlier = run.evaluations[0].value(of: MetricKey(name: "sw2", nfe: 2)), value < min(before, earlier) {
+        let target = QualityTarget(metric: "sw2", nfe: 2, threshold: value)
+        let crossing = try #require(TimeToTarget.reach(of: target, in: run))
+        #expect(crossing.step == 12 && crossing.previousStep == 7)
+        expectClose(crossing.relativeSpacing, 5.0 / 12.0, relative: 1e-12)
+      }
+    }
   }
 }

@@ -16,6 +16,9 @@ public struct ArmTimes: Sendable, Hashable {
   /// Training CPU seconds (all threads of the process) to the target per seed (infinite when
   /// never reached): less sensitive than wall time to other processes on the machine.
   public var cpuSeconds: [Double]
+  /// Per seed that reached the target, the evaluation spacing before the reaching step as a
+  /// fraction of it (the resolution of its steps to the target).
+  public var relativeSpacings: [Double]
   /// Seeds whose runs have not finished and have not reached the target yet (left out).
   public var pending: Int
   /// The machines the seeds ran on (fingerprint ids, sorted).
@@ -69,6 +72,7 @@ public enum SpeedUp {
     var steps: [Double] = []
     var wall: [Double] = []
     var cpu: [Double] = []
+    var spacings: [Double] = []
     var pending = 0
     var machines: Set<String> = []
     for result in runs where result.run.cell.arm == arm {
@@ -80,11 +84,12 @@ public enum SpeedUp {
       steps.append(reach.step)
       wall.append(reach.trainingWallSeconds)
       cpu.append(reach.trainingCPUSeconds)
+      if reach.isReached { spacings.append(reach.relativeSpacing) }
       machines.insert(result.run.machine.id)
     }
     let key = "\(arm)|\(target)"
     return ArmTimes(
-      arm: arm, target: target, seeds: seeds, steps: steps, wallSeconds: wall, cpuSeconds: cpu, pending: pending,
+      arm: arm, target: target, seeds: seeds, steps: steps, wallSeconds: wall, cpuSeconds: cpu, relativeSpacings: spacings, pending: pending,
       machines: machines.sorted(),
       medianSteps: steps.isEmpty
         ? nil

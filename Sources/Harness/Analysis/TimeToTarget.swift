@@ -6,17 +6,25 @@ public struct TargetReach: Sendable, Hashable {
   public var trainingWallSeconds: Double
   /// Training CPU seconds at that evaluation; infinite if never.
   public var trainingCPUSeconds: Double
+  /// The evaluated step before `step` (0 when it was the first evaluation): the target was
+  /// crossed somewhere in `(previousStep, step]`.
+  public var previousStep: Double
 
   /// A reach from its parts.
-  public init(step: Double, trainingWallSeconds: Double, trainingCPUSeconds: Double) {
+  public init(step: Double, trainingWallSeconds: Double, trainingCPUSeconds: Double, previousStep: Double = 0) {
     self.step = step
     self.trainingWallSeconds = trainingWallSeconds
     self.trainingCPUSeconds = trainingCPUSeconds
+    self.previousStep = previousStep
   }
 
   /// Never reached: every figure infinite.
   public static let never = TargetReach(
-    step: .infinity, trainingWallSeconds: .infinity, trainingCPUSeconds: .infinity)
+    step: .infinity, trainingWallSeconds: .infinity, trainingCPUSeconds: .infinity, previousStep: .infinity)
+
+  /// The resolution of `step`: the evaluation spacing before it as a fraction of it,
+  /// `(step - previousStep) / step` (NaN when never reached).
+  public var relativeSpacing: Double { isReached ? (step - previousStep) / step : .nan }
 
   /// Whether the target was reached.
   public var isReached: Bool { step.isFinite }
@@ -37,12 +45,14 @@ public enum TimeToTarget {
     case .completed, .running, .interrupted: break
     }
     let key = target.key
+    var previous = 0
     for evaluation in run.evaluations.sorted(by: { $0.step < $1.step }) {
       if let value = evaluation.value(of: key), target.isReached(by: value) {
         return TargetReach(
           step: Double(evaluation.step), trainingWallSeconds: evaluation.trainingWallSeconds,
-          trainingCPUSeconds: evaluation.trainingCPUSeconds)
+          trainingCPUSeconds: evaluation.trainingCPUSeconds, previousStep: Double(previous))
       }
+      previous = evaluation.step
     }
     return run.run.status == .completed ? .never : nil
   }

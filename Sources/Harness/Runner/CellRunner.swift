@@ -66,7 +66,7 @@ public struct RunOptions: Sendable {
 }
 
 /// Runs one cell: estimates the Analytic-Precond statistics (timed), records coefficients and
-/// gaps, trains with evaluations every `evaluation.every` steps and at the end (the training
+/// gaps, trains with evaluations at `evaluation.evaluationSteps(total:)` (the training
 /// clock paused while evaluating), checkpoints every `checkpointEvery` steps, and stops a run
 /// whose loss or parameters become non-finite as `diverged`.
 public enum CellRunner {
@@ -163,7 +163,8 @@ public enum CellRunner {
     let configuration = trainer.configuration
 
     let steps = configuration.steps
-    let every = suite.evaluation.every
+    let evaluationSteps = Set(suite.evaluation.evaluationSteps(total: steps))
+    let curveSamples = suite.evaluation.curveSamples
     var lossSum = pendingLoss.sum
     var lossCount = pendingLoss.count
     let clock = ContinuousClock()
@@ -203,10 +204,17 @@ public enum CellRunner {
       lossSum += report.consistencyLoss
       lossCount += 1
       options.events(.trained(cell, step: trainer.step, of: steps, loss: report.consistencyLoss))
-      if trainer.step % every == 0 || trainer.step == steps {
+      if evaluationSteps.contains(trainer.step) {
         let evaluationStart = clock.now
-        let metrics = try evaluator.evaluate(student: trainer.student, parameters: trainer.evaluation, sampler: specification.sampler,
-          method: cell.method)
+        // The curves (and targets) on the first `curveSamples` noises; the last evaluation also
+        // on every sample, under the metric names with `-full` appended.
+        var metrics = try evaluator.evaluate(student: trainer.student, parameters: trainer.evaluation, sampler: specification.sampler,
+          method: cell.method, samples: curveSamples)
+        if let curveSamples, curveSamples < suite.evaluation.samples, trainer.step == steps {
+          let full = try evaluator.evaluate(student: trainer.student, parameters: trainer.evaluation, sampler: specification.sampler,
+            method: cell.method)
+          metrics += full.map { MetricValue(name: $0.name + EvaluationSpecification.fullSetSuffix, nfe: $0.nfe, value: $0.value) }
+        }
         let evaluationSeconds = seconds(clock.now - evaluationStart)
         let evaluation = EvaluationRecord(step: trainer.step, samplesSeen: trainer.step * configuration.batchSize,
           trainingWallSeconds: trainingWall, trainingCPUSeconds: trainingCPU, evaluationSeconds: evaluationSeconds,

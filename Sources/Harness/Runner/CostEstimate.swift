@@ -52,8 +52,11 @@ public struct CostEstimate: Sendable {
       }
       for arm in suite.arms {
         let perStep = timeDistillationSteps(suite: suite, method: arm.method, shape: shape, data: data, teacher: teacher)
-        let evaluations = Double(suite.training.steps / suite.evaluation.every + 1)
-        let evaluationSeconds = evaluations * Double(suite.evaluation.nfe.reduce(0, +)) * Double(suite.evaluation.samples)
+        let evaluation = suite.evaluation
+        let evaluations = Double(evaluation.evaluationSteps(total: suite.training.steps).count)
+        let samplesEvaluated = (evaluations - 1) * Double(evaluation.curveSamples ?? evaluation.samples)
+          + Double(evaluation.samples + (evaluation.curveSamples ?? 0))
+        let evaluationSeconds = samplesEvaluated * Double(evaluation.nfe.reduce(0, +))
           / Double(suite.training.batchSize) * perStep * 0.3
         distillation += Double(arm.preconditionings.count * suite.seeds.count) * (Double(suite.training.steps) * perStep + evaluationSeconds)
       }

@@ -13,7 +13,8 @@ public final class Evaluator: @unchecked Sendable {
   let problem: PreparedProblem
   let specification: EvaluationSpecification
   private var referenceMoments: [String: FeatureMoments] = [:]
-  private var teacherTrajectories: [Int: [Tensor]] = [:]
+  /// Teacher trajectories by (NFE, number of noises).
+  private var teacherTrajectories: [[Int]: [Tensor]] = [:]
   private var sortedReference: (SlicedWasserstein, SlicedWasserstein.SortedReference)? = nil
   private let lock = NSLockLike()
 
@@ -28,10 +29,13 @@ public final class Evaluator: @unchecked Sendable {
     RandomStream(seed: Evaluator.evaluationSeed, purpose: .samplingNoise).normalTensor(shape: [count] + problem.sampleShape)
   }
 
-  /// Every requested metric at every NFE for `parameters` of `student`.
-  public func evaluate(student: Student, parameters: ParameterSet, sampler: SamplerConfiguration, method: DistillationMethod) throws -> [MetricValue] {
+  /// Every requested metric at every NFE for `parameters` of `student`, on the first `samples`
+  /// of the fixed noises (default: all `specification.samples`).
+  public func evaluate(
+    student: Student, parameters: ParameterSet, sampler: SamplerConfiguration, method: DistillationMethod, samples count: Int? = nil
+  ) throws -> [MetricValue] {
     var values = [MetricValue]()
-    let z = noise(count: specification.samples)
+    let z = noise(count: count ?? specification.samples)
     for nfe in specification.nfe {
       let (samples, _) = student.sample(noise: z, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
       for metric in specification.metrics {
@@ -56,8 +60,8 @@ public final class Evaluator: @unchecked Sendable {
           // CTM's (gamma = 0) at every NFE; CD's one-step sampler.
           let deterministic = (method == .ctm && sampler.kind == .deterministic) || (method == .cd && nfe == 1)
           guard deterministic else { continue }
-          let count = min(specification.alignmentSamples, specification.samples)
-          let zSmall = z.rows(0..<count)
+          let alignmentCount = min(specification.alignmentSamples, z.shape[0])
+          let zSmall = z.rows(0..<alignmentCount)
           let (_, states) = student.sample(noise: zSmall, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
           let alignment = Diagnostics.trajectoryAlignment(states: states, teacherStates: trajectory(noise: zSmall, nfe: nfe))
           values.append(MetricValue(name: "alignment", nfe: nfe, value: alignment.mean))
@@ -92,17 +96,17 @@ public final class Evaluator: @unchecked Sendable {
   }
 
   /// The teacher flow `Phi_{tMax -> t_i}` of the fixed noise on the grid of `nfe + 1` levels
-  /// (computed once per problem and NFE).
+  /// (computed once per problem, NFE and number of noises).
   func trajectory(noise z: Tensor, nfe: Int) -> [Tensor] {
     lock.lock()
-    if let cached = teacherTrajectories[nfe] {
+    if let cached = teacherTrajectories[[nfe, z.shape[0]]] {
       lock.unlock()
       return cached
     }
     lock.unlock()
     let states = Diagnostics.teacherTrajectory(problem.teacher, noise: z, times: KarrasGrid(count: nfe + 1).times, substepsPerJump: 32)
     lock.lock()
-    teacherTrajectories[nfe] = states
+    teacherTrajectories[[nfe, z.shape[0]]] = states
     lock.unlock()
     return states
   }

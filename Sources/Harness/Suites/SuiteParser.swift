@@ -110,6 +110,9 @@ public enum SuiteParser {
     guard checkpointEvery >= 1, checkpointEvery % evaluation.every == 0 else {
       throw root.failure("checkpointEvery", "must be a positive multiple of evaluation.every (\(evaluation.every)), so that a resumed run restarts at an evaluation")
     }
+    if case .steps(let steps) = evaluation.schedule, let beyond = steps.first(where: { $0 > training.steps }) {
+      throw root.failure("evaluation.schedule", "step \(beyond) is beyond training.steps (\(training.steps))")
+    }
     if student.initialization == .teacher {
       for problem in problems {
         if case .network(let teacher) = problem.teacher, teacher.network != student.network {
@@ -350,7 +353,35 @@ public enum SuiteParser {
     for (key, value) in [("referenceSamples", reference), ("alignmentSamples", alignment), ("gapGrid", gapGrid), ("gapSamples", gapSamples)] {
       _ = try bounded(reader, key, value)
     }
-    return EvaluationSpecification(every: every, nfe: nfe.sorted(), samples: samples, referenceSamples: reference, metrics: metrics,
-      alignmentSamples: alignment, gapGrid: gapGrid, gapSamples: gapSamples, gamma: gamma)
+    let curveSamples = try reader.optionalInteger("curveSamples")
+    if let curveSamples, curveSamples < 2 || curveSamples > samples {
+      throw reader.failure("curveSamples", "must be in 2...samples (\(samples)), got \(curveSamples)")
+    }
+    var schedule: EvaluationSchedule? = nil
+    if let value = reader.optionalValue("schedule") {
+      let usage = "expected {\"geometric\": {\"first\": N, \"ratio\": R}} with N >= 1 and 1 < R <= 4, or a list of positive steps"
+      switch value {
+      case .array(let elements):
+        let steps = try elements.map { element -> Int in
+          guard case .integer(let n) = element, n >= 1, let step = Int(exactly: n) else { throw reader.failure("schedule", usage) }
+          return step
+        }
+        guard !steps.isEmpty, steps.count <= 10_000 else { throw reader.failure("schedule", usage) }
+        schedule = .steps(steps)
+      case .object(let members) where members.count == 1 && members["geometric"] != nil:
+        var outer = try reader.object("schedule")
+        var geometric = try outer.object("geometric")
+        let first = try geometric.integer("first")
+        let ratio = try geometric.number("ratio")
+        try geometric.finish()
+        try outer.finish()
+        guard first >= 1, ratio > 1, ratio <= 4 else { throw reader.failure("schedule", usage) }
+        schedule = .geometric(first: first, ratio: ratio)
+      default:
+        throw reader.failure("schedule", usage)
+      }
+    }
+    return EvaluationSpecification(every: every, schedule: schedule, curveSamples: curveSamples, nfe: nfe.sorted(), samples: samples,
+      referenceSamples: reference, metrics: metrics, alignmentSamples: alignment, gapGrid: gapGrid, gapSamples: gapSamples, gamma: gamma)
   }
 }

@@ -193,10 +193,54 @@ public struct TrainingSpecification: Codable, Hashable, Sendable {
   public var divergenceFactor: Double
 }
 
+/// Extra evaluation steps, denser than `every` where the arms differ most (early training).
+public enum EvaluationSchedule: Codable, Hashable, Sendable {
+  /// `first, first r, first r^2, ...` rounded to whole steps (duplicates dropped): spacing of
+  /// about `(r - 1)` of the step everywhere, so a step to a target is resolved to that fraction.
+  case geometric(first: Int, ratio: Double)
+  /// An explicit list of steps.
+  case steps([Int])
+
+  /// The schedule's steps in `1...total`, increasing.
+  public func steps(upTo total: Int) -> [Int] {
+    switch self {
+    case .geometric(let first, let ratio):
+      var out: [Int] = []
+      var value = Double(first)
+      while value.rounded() <= Double(total) {
+        let step = Int(value.rounded())
+        if out.last != step { out.append(step) }
+        value *= ratio
+      }
+      return out
+    case .steps(let list):
+      return Array(Set(list.filter { $0 >= 1 && $0 <= total })).sorted()
+    }
+  }
+}
+
 /// The evaluation protocol.
 public struct EvaluationSpecification: Codable, Hashable, Sendable {
   /// Training steps between evaluations (and at the end).
   public var every: Int
+  /// Evaluations besides every `every` steps (nil: none).
+  public var schedule: EvaluationSchedule?
+  /// Samples of the evaluations before the last (the curves and the quality targets), the first
+  /// `curveSamples` of the fixed evaluation noises; the last evaluation measures these and, under
+  /// the metric's name with `-full` appended, all `samples` (nil: every evaluation uses `samples`).
+  public var curveSamples: Int?
+
+  /// Every step evaluated in a run of `total` steps: the schedule's, the multiples of `every`, and
+  /// `total`, increasing.
+  public func evaluationSteps(total: Int) -> [Int] {
+    var steps = Set(stride(from: every, through: total, by: every))
+    steps.insert(total)
+    if let schedule { steps.formUnion(schedule.steps(upTo: total)) }
+    return steps.sorted()
+  }
+
+  /// The suffix of the full-set metrics of the last evaluation.
+  public static let fullSetSuffix = "-full"
   /// Numbers of function evaluations to sample with.
   public var nfe: [Int]
   /// Samples per metric.

@@ -1,4 +1,5 @@
 import Harness
+import Metrics
 
 /// Steps and wall time to each target, per preconditioning against the reference.
 enum SpeedUpSection {
@@ -15,8 +16,9 @@ enum SpeedUpSection {
 
       Speed-up = median over seeds of the reference's steps to the target / the same median for the \
       preconditioning (above 1: faster than \(Cell.code(suite.referencePreconditioning))), math.md section 6. \
-      Steps are the first evaluated training step that reaches the target, so they are multiples of the \
-      evaluation interval. A run that never reaches a target (or diverged) counts as infinitely many steps. \
+      Steps are the first evaluated training step that reaches the target; the target was crossed after \
+      the evaluation before it, and *Resolution* is that spacing as a fraction of the step (median over the \
+      seeds that reached it; 100% when the first evaluation already reached it). A run that never reaches a target (or diverged) counts as infinitely many steps. \
       Intervals: \(level)% percentile bootstrap over seeds, \(context.options.resamples) resamples. Wall and CPU \
       time are training time with evaluations excluded; CPU time counts every thread of the process and is \
       less sensitive than wall time to other processes on the machine.
@@ -52,8 +54,8 @@ enum SpeedUpSection {
             "Preconditioning", "Seeds reached", "Median steps [\(level)% CI]",
             "Speed-up, steps [\(level)% CI]",
             "Median wall s [\(level)% CI]", "Speed-up, wall [\(level)% CI]",
-            "Median CPU s [\(level)% CI]", "Speed-up, CPU [\(level)% CI]",
-          ], numeric: [1, 2, 3, 4, 5, 6, 7])
+            "Median CPU s [\(level)% CI]", "Speed-up, CPU [\(level)% CI]", "Resolution",
+          ], numeric: [1, 2, 3, 4, 5, 6, 7, 8])
         var pendingNotes: [String] = []
         for entry in rows {
           let candidate = entry.candidate
@@ -73,6 +75,7 @@ enum SpeedUpSection {
               ? "1"
               : Cell.interval(entry.cpuSpeedUp)
                 + (entry.wallTimeOnOneMachine ? "" : " (mixed machines)"),
+            resolution(candidate.relativeSpacings),
           ])
           if candidate.pending > 0 {
             pendingNotes.append(
@@ -89,6 +92,15 @@ enum SpeedUpSection {
     }
     lines.append(summary(entries, context: context))
     return (lines.joined(separator: "\n"), [])
+  }
+
+  /// The evaluation spacing just before the reaching step, as a fraction of that step: the median
+  /// and largest over the seeds that reached the target (`±10%` means the step is known to 10%).
+  static func resolution(_ spacings: [Double]) -> String {
+    guard let largest = spacings.max() else { return "-" }
+    let median = OrderStatistics.median(spacings)
+    func percent(_ x: Double) -> String { "\(Int((100 * x).rounded()))%" }
+    return median == largest ? percent(median) : "\(percent(median)) (max \(percent(largest)))"
   }
 
   /// Which preconditionings are faster, slower or not distinguishable from the reference, by
