@@ -197,18 +197,19 @@ struct ImageProfileTests {
       """, convert: ["ffhq", "ffhq-png", "--resolution", "64"])
   }
 
-  /// ImageNet-64 as its official npz batches: `data` [N, 3*64*64] channel-major uint8 and
-  /// 1-based `labels`.
+  /// ImageNet-64 as its official npz batches, unpacked in a folder as README.md's command takes
+  /// it: `data` [N, 3*64*64] channel-major uint8 and 1-based `labels`.
   static func writeImageNet64(to out: String, in directory: URL, count: Int) throws -> String {
     try convertedFixture(to: out, in: directory, count: count, pillow: false, writer: """
-      import numpy as np
+      import os, numpy as np
       rng = np.random.default_rng(1)
       half = \(count) // 2
+      os.makedirs('Imagenet64_train_npz')
       for b, n in ((1, half), (2, \(count) - half)):
           data = rng.integers(0, 256, (n, 3 * 64 * 64)).astype(np.uint8)
           data[:, :4096] //= 2
-          np.savez(f'train_data_batch_{b}.npz', data=data, labels=rng.integers(1, 1001, n))
-      """, convert: ["imagenet64", "train_data_batch_1.npz", "train_data_batch_2.npz"])
+          np.savez(f'Imagenet64_train_npz/train_data_batch_{b}.npz', data=data, labels=rng.integers(1, 1001, n))
+      """, convert: ["imagenet64", "Imagenet64_train_npz"])
   }
 
   // MARK: The run
