@@ -200,6 +200,23 @@ class ImageNetTests(Workspace):
         np.testing.assert_array_equal(np.load(out), box_average(self.nhwc(data[:3], 8), 4))
         np.testing.assert_array_equal(np.load(self.path("val.labels.npy")), np.array(labels[:3]) - 1)
 
+    def test_folder_stands_for_its_training_batches_in_numeric_order(self):
+        os.makedirs(self.path("Imagenet64_train_npz"))
+        batches = {n: self.batch(1, 4, seed=20 + n) for n in (1, 2, 10)}
+        for n, (data, labels) in batches.items():
+            np.savez(self.path("Imagenet64_train_npz", f"train_data_batch_{n}.npz"), data=data, labels=labels)
+        data, labels = self.batch(1, 4, seed=30)
+        np.savez(self.path("Imagenet64_train_npz", "val_data.npz"), data=data, labels=labels)
+        out = self.path("folder.npy")
+        self.expect_ok(run("imagenet64", self.path("Imagenet64_train_npz"), "--out", out))
+        expected = np.concatenate([self.nhwc(batches[n][0], 4) for n in (1, 2, 10)])
+        np.testing.assert_array_equal(np.load(out), expected)
+        os.makedirs(self.path("empty"))
+        result = run("imagenet64", self.path("empty"), "--out", self.path("e.npy"))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("no ImageNet-64 batches", result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
+
     def test_errors(self):
         data, labels = self.batch(2, 8, seed=8, first_label=0)
         labels[0] = 0
