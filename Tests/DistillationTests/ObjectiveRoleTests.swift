@@ -167,4 +167,33 @@ struct ObjectiveRoleTests {
       }
     }
   }
+
+  @Test("CTM's draw: P(k) proportional to k, t = t_n with n uniform, s uniform on the grid from t_{n+k}")
+  func drawDistribution() {
+    let grid = KarrasGrid(count: 10).times
+    let maxJump = 4
+    var jumps = [Int](repeating: 0, count: maxJump + 1)
+    var starts = [Int](repeating: 0, count: grid.count)
+    let steps = 20_000
+    for step in 0..<steps {
+      let d = ConsistencyObjective.draw(method: .ctm, batch: 1, grid: grid, tMin: NoiseRange.tMin, maxJump: maxJump, seed: 5, step: step)
+      jumps[d.k] += 1
+      if d.k == 1 { starts[d.start[0]] += 1 }
+      let end = grid.firstIndex(of: d.s[0]) ?? -1
+      #expect(end >= d.start[0] + d.k && end <= grid.count - 1)
+    }
+    // P(k) = k / (K (K + 1) / 2) = k / 10; 3 binomial standard errors.
+    for k in 1...maxJump {
+      let p = Double(k) / 10
+      let expected = p * Double(steps), tolerance = 3 * (p * (1 - p) * Double(steps)).squareRoot()
+      #expect(abs(Double(jumps[k]) - expected) <= tolerance, "k = \(k): \(jumps[k]) draws, expected \(expected)")
+    }
+    // With k = 1, n is uniform on 0...N-2 (about 2000 draws over 9 values).
+    let draws = Double(jumps[1]), cells = Double(grid.count - 1)
+    for n in 0..<(grid.count - 1) {
+      let expected = draws / cells
+      #expect(abs(Double(starts[n]) - expected) <= 4 * (expected * (1 - 1 / cells)).squareRoot(), "n = \(n): \(starts[n])")
+    }
+  }
 }
+

@@ -34,6 +34,23 @@ struct StatisticsTests {
     #expect(constant.lower == 3 && constant.upper == 3)
   }
 
+  @Test("Percentile intervals take the (1 - level)/2 and (1 + level)/2 quantiles of the bootstrap medians")
+  func percentileLevels() {
+    // The bootstrap median of 1001 distinct values is close to normal and symmetric: a level-L
+    // percentile interval is about estimate +- z_{(1+L)/2} sigma, so the 90% interval is
+    // z_0.95 / z_0.75 = 1.645 / 0.674 = 2.44 times as wide as the 50% one, and both are symmetric.
+    let sample = (0..<1001).map { Double($0) }
+    let stream = RandomStream(seed: 11, purpose: .bootstrap)
+    let half = Bootstrap.medianInterval(sample, level: 0.5, resamples: 4000, stream: stream)
+    let ninety = Bootstrap.medianInterval(sample, level: 0.9, resamples: 4000, stream: stream)
+    for interval in [half, ninety] {
+      let below = interval.estimate - interval.lower, above = interval.upper - interval.estimate
+      #expect(below > 0 && above > 0 && abs(above - below) <= 0.25 * (above + below), "\(interval)")
+    }
+    let ratio = (ninety.upper - ninety.lower) / (half.upper - half.lower)
+    #expect(ratio > 2.0 && ratio < 2.9, "width ratio \(ratio), expected about 2.44")
+  }
+
   @Test("Bootstrap interval of a ratio of medians, with infinite runs")
   func bootstrapRatio() {
     let stream = RandomStream(seed: 8, purpose: .bootstrap)
