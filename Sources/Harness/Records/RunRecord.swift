@@ -1,3 +1,4 @@
+import Distillation
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -78,13 +79,16 @@ public struct RunRecord: Codable, Sendable, Hashable {
   /// Seconds spent computing preconditioning coefficients before training (`nil` if not
   /// recorded).
   public var coefficientSeconds: Double?
+  /// What the Analytic-Precond statistics took (the one-off estimate shared by every run of the
+  /// teacher; its seconds are also `coefficientSeconds`) (`nil` for other preconditionings).
+  public var statistics: StatisticsCost?
 
   /// A run from its parts.
   public init(
     id: RunID, uid: String, cell: CellRecord, machine: MachineFingerprint, commit: CommitInfo,
     status: RunStatus, statusStep: Int? = nil, statusMessage: String? = nil,
     startedAt: Timestamp, finishedAt: Timestamp? = nil, processID: Int32, host: String,
-    coefficientSeconds: Double? = nil
+    coefficientSeconds: Double? = nil, statistics: StatisticsCost? = nil
   ) {
     self.id = id
     self.uid = uid
@@ -99,6 +103,7 @@ public struct RunRecord: Codable, Sendable, Hashable {
     self.processID = processID
     self.host = host
     self.coefficientSeconds = coefficientSeconds
+    self.statistics = statistics
   }
 }
 

@@ -28,6 +28,9 @@ public struct CellSpecification: Codable, Hashable, Sendable {
   public var evaluation: EvaluationSpecification
   /// The version of the harness's measurement procedure (bumped when a change alters numbers).
   public var protocolVersion: Int
+  /// The version of the statistics estimator (`StatisticsEstimator.version`), for the analytic
+  /// preconditionings only: a new estimator changes their numbers and no other cell's spec hash.
+  public var statisticsEstimator: Int? = nil
 
   /// The spec hash (SHA-256 of the canonical JSON).
   public var specHash: String { SHA256.hex(Array(canonicalJSON(self).utf8)) }

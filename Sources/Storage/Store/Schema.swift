@@ -177,6 +177,15 @@ public enum Schema {
         CREATE INDEX runs_by_status ON runs(status, host);
         CREATE INDEX cells_by_suite ON cells(suite);
         """),
+    Migration(
+      version: 4, summary: "standard errors of the coefficients and what the Analytic-Precond statistics took",
+      sql: """
+        ALTER TABLE coefficients ADD COLUMN a_se REAL;
+        ALTER TABLE coefficients ADD COLUMN b_se REAL;
+        ALTER TABLE coefficients ADD COLUMN l_se REAL;
+        ALTER TABLE coefficients ADD COLUMN s_statistic_se REAL;
+        ALTER TABLE runs ADD COLUMN statistics_json TEXT;
+        """),
   ]
 
   /// Applies the migrations after the database's version, up to `target` (default: all), each
