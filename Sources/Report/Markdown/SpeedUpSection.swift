@@ -18,7 +18,9 @@ enum SpeedUpSection {
       Steps are the first evaluated training step that reaches the target, so they are multiples of the \
       evaluation interval. A run that never reaches a target (or diverged) counts as infinitely many steps. \
       Intervals: \(level)% percentile bootstrap over seeds, \(context.options.resamples) resamples. Wall time \
-      is training time with evaluations excluded.
+      is training time with evaluations excluded; a run with Analytic-Precond statistics is also charged the \
+      whole one-off cost of estimating them (computed once per teacher and shared by every seed and arm, so \
+      this is the worst case for the analytic arms).
       """)
     let entries = SpeedUp.table(
       context.results, level: context.options.level, resamples: context.options.resamples)
