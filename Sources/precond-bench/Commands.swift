@@ -4,6 +4,7 @@ let allCommands: [any Subcommand.Type] = [
   SuitesCommand.self,
   TeacherTrainCommand.self,
   TeacherInfoCommand.self,
+  StatisticsEstimateCommand.self,
   CoefficientsCommand.self,
   GapCommand.self,
   VersionCommand.self,
