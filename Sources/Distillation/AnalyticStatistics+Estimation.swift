@@ -244,6 +244,15 @@ public struct JumpError: Codable, Sendable, Hashable, CustomStringConvertible {
   /// `se(B) / |B|`.
   public var relativeError: Double
 
+  /// A jump's error from its parts.
+  public init(t: Double, s: Double, variant: String, beta: Double, relativeError: Double) {
+    self.t = t
+    self.s = s
+    self.variant = variant
+    self.beta = beta
+    self.relativeError = relativeError
+  }
+
   /// "t T -> s S (forward beta B, relative SE E)".
   public var description: String {
     "jump t \(t) -> s \(s) (\(variant) beta \(beta), relative standard error of B \(relativeError))"
