@@ -9,118 +9,21 @@ import TensorCore
 #endif
 
 extension AnalyticStatistics {
+  /// The fixed seed of the statistics estimate ("STAT"): the statistics belong to the teacher, not
+  /// to a run, so every seed of every analytic arm shares one estimate.
+  public static let estimateSeed: UInt64 = 0x5354_4154
+
   /// Estimates `l` and `s` on the lambda grid from a teacher and its training set (math.md
-  /// section 5). At grid point `j`, sample `i` is `x_t = x0 + t eps` with `x0` the training point
-  /// drawn by `RandomStream(seed, .statistics, 2j)` and `eps` from `RandomStream(seed, .statistics,
-  /// 2j+1)`, both at sample index `i`. Traces are exact for `ExactTraceDenoiser` teachers and
-  /// Hutchinson estimates `v.(J^T v)` (Rademacher `v` from `.hutchinson`) for network teachers.
-  /// `g1` is a central difference over one Heun step of `delta` in lambda each way, with
-  /// `l(lambda +- delta)` estimated on the moved samples. If
-  /// `E|g|^2 < 1e-12 d`, `s = 0`. The wall-clock cost is recorded in `seconds`.
+  /// section 5) with `configuration.samplesPerPoint` samples per point, one round and no
+  /// convergence rule: `StatisticsEstimator.estimate(...).statistics`.
   public static func estimate(
     teacher: any Denoiser, data: Tensor, configuration c: StatisticsConfiguration = StatisticsConfiguration(), seed: UInt64
   ) -> AnalyticStatistics {
-    let clock = ContinuousClock()
-    let start = clock.now
-    let grid = lambdaGrid(count: c.lambdaCount)
-    let dimension = Double(data.count / data.shape[0])
-    let flow = ProbabilityFlow(teacher)
-
-    func samples(_ j: Int, _ first: Int, _ count: Int) -> (x: Tensor, t: [Double]) {
-      let t = exp(-grid[j])
-      let indexStream = RandomStream(seed: seed, purpose: .statistics, step: 2 * j)
-      let indices = (first..<(first + count)).map { indexStream.integer(below: data.shape[0], sample: $0) }
-      let x0 = data.gatherRows(indices)
-      let noise = RandomStream(seed: seed, purpose: .statistics, step: 2 * j + 1).normalTensor(shape: x0.shape, firstSample: first)
-      return (x0 + noise.scaled(by: Float(t)), [Double](repeating: t, count: count))
-    }
-
-    func traces(_ x: Tensor, _ t: [Double], j: Int, first: Int) -> [Double] {
-      if let exact = teacher as? any ExactTraceDenoiser {
-        return exact.denoiseWithTrace(x, noiseLevels: t).trace
-      }
-      guard let network = teacher as? NetworkDenoiser else {
-        preconditionFailure("AnalyticStatistics.estimate: teacher \(type(of: teacher)) has neither exact traces nor a network")
-      }
-      return hutchinsonTrace(of: network, at: x, noiseLevels: t, probes: c.hutchinsonProbes, seed: seed, point: j, firstSample: first)
-    }
-
-    // Pass 1: l on the grid.
-    var linear = [Double](repeating: 0, count: grid.count)
-    for j in 0..<grid.count {
-      var total = 0.0
-      var first = 0
-      while first < c.samplesPerPoint {
-        let count = min(c.batchSize, c.samplesPerPoint - first)
-        let (x, t) = samples(j, first, count)
-        for value in traces(x, t, j: j, first: first) { total += value }
-        first += count
-      }
-      linear[j] = total / (Double(c.samplesPerPoint) * dimension)
-    }
-
-    // Pass 2: s = E<g1, g> / E|g|^2 with g = D - l x along the teacher ODE. The samples are moved
-    // one Heun step of delta in lambda each way; l at lambda +- delta is estimated on the moved
-    // samples themselves (they follow the marginals there), which avoids the interpolation error
-    // of a coarse grid. g1 = (g+ - g-) / (2 delta) expands into inner products accumulated below.
-    var growth = [Double](repeating: 0, count: grid.count)
-    for j in 0..<grid.count {
-      var sums = InnerProducts()
-      var first = 0
-      let (plus, minus) = (grid[j] + c.differenceStep, grid[j] - c.differenceStep)
-      while first < c.samplesPerPoint {
-        let count = min(c.batchSize, c.samplesPerPoint - first)
-        let (x, t) = samples(j, first, count)
-        let tPlus = [Double](repeating: exp(-plus), count: count)
-        let tMinus = [Double](repeating: exp(-minus), count: count)
-        let denoised = teacher.denoise(x, noiseLevels: t)
-        let xPlus = flow.heun(x, from: t, to: tPlus)
-        let xMinus = flow.heun(x, from: t, to: tMinus)
-        let dPlus = teacher.denoise(xPlus, noiseLevels: tPlus)
-        let dMinus = teacher.denoise(xMinus, noiseLevels: tMinus)
-        for value in traces(xPlus, tPlus, j: grid.count + j, first: first) { sums.tracePlus += value }
-        for value in traces(xMinus, tMinus, j: 2 * grid.count + j, first: first) { sums.traceMinus += value }
-        sums.add(x: x, d: denoised, xPlus: xPlus, dPlus: dPlus, xMinus: xMinus, dMinus: dMinus)
-        first += count
-      }
-      let samplesTimesD = Double(c.samplesPerPoint) * dimension
-      let l = linear[j]
-      let lPlus = sums.tracePlus / samplesTimesD
-      let lMinus = sums.traceMinus / samplesTimesD
-      // <g, g> with g = D - l x.
-      let norm = sums.dd - 2 * l * sums.dx + l * l * sums.xx
-      // <g+, g> and <g-, g> with g+- = D+- - l+- x+-.
-      let plusInner = sums.dPlusD - l * sums.dPlusX - lPlus * sums.xPlusD + lPlus * l * sums.xPlusX
-      let minusInner = sums.dMinusD - l * sums.dMinusX - lMinus * sums.xMinusD + lMinus * l * sums.xMinusX
-      let inner = (plusInner - minusInner) / (2 * c.differenceStep)
-      growth[j] = norm / samplesTimesD < 1e-12 ? 0 : inner / norm
-    }
-    let elapsed = clock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    return AnalyticStatistics(lambdas: grid, linear: linear, growth: growth, seconds: seconds)
+    var single = c
+    single.tolerance = nil
+    return StatisticsEstimator.estimate(teacher: teacher, data: data, configuration: single, seed: seed).statistics
   }
-}
 
-/// Sums of inner products over samples and dimensions, in Double, in a fixed order.
-struct InnerProducts {
-  var dd = 0.0, dx = 0.0, xx = 0.0
-  var dPlusD = 0.0, dPlusX = 0.0, xPlusD = 0.0, xPlusX = 0.0
-  var dMinusD = 0.0, dMinusX = 0.0, xMinusD = 0.0, xMinusX = 0.0
-  var tracePlus = 0.0, traceMinus = 0.0
-
-  mutating func add(x: Tensor, d: Tensor, xPlus: Tensor, dPlus: Tensor, xMinus: Tensor, dMinus: Tensor) {
-    for i in 0..<x.count {
-      let (xi, di) = (Double(x.scalars[i]), Double(d.scalars[i]))
-      let (xp, dp) = (Double(xPlus.scalars[i]), Double(dPlus.scalars[i]))
-      let (xm, dm) = (Double(xMinus.scalars[i]), Double(dMinus.scalars[i]))
-      dd += di * di; dx += di * xi; xx += xi * xi
-      dPlusD += dp * di; dPlusX += dp * xi; xPlusD += xp * di; xPlusX += xp * xi
-      dMinusD += dm * di; dMinusX += dm * xi; xMinusD += xm * di; xMinusX += xm * xi
-    }
-  }
-}
-
-extension AnalyticStatistics {
   /// Hutchinson's estimate of `tr grad_x D(x_b, t_b)` per row: the mean over `probes` Rademacher
   /// vectors `v` of `v . (J^T v)` (one vector-Jacobian product each; `E[v v^T] = I` makes it
   /// unbiased). Probe `p` at grid point `point` is row `firstSample + b` of
@@ -146,5 +49,360 @@ extension AnalyticStatistics {
       }
     }
     return sums.map { $0 / Double(probes) }
+  }
+}
+
+/// The per-sample terms of the estimate at one grid point, summed over a group of samples in
+/// Double in sample order: traces at `x`, `x+`, `x-` and the inner products of `x`, `D`, `x+-`, `D+-`.
+struct SampleTerms {
+  var count = 0.0
+  var trace = 0.0, tracePlus = 0.0, traceMinus = 0.0
+  var dd = 0.0, dx = 0.0, xx = 0.0
+  var dPlusD = 0.0, dPlusX = 0.0, xPlusD = 0.0, xPlusX = 0.0
+  var dMinusD = 0.0, dMinusX = 0.0, xMinusD = 0.0, xMinusX = 0.0
+
+  static func + (a: SampleTerms, b: SampleTerms) -> SampleTerms {
+    var r = SampleTerms()
+    r.count = a.count + b.count
+    r.trace = a.trace + b.trace; r.tracePlus = a.tracePlus + b.tracePlus; r.traceMinus = a.traceMinus + b.traceMinus
+    r.dd = a.dd + b.dd; r.dx = a.dx + b.dx; r.xx = a.xx + b.xx
+    r.dPlusD = a.dPlusD + b.dPlusD; r.dPlusX = a.dPlusX + b.dPlusX; r.xPlusD = a.xPlusD + b.xPlusD; r.xPlusX = a.xPlusX + b.xPlusX
+    r.dMinusD = a.dMinusD + b.dMinusD; r.dMinusX = a.dMinusX + b.dMinusX
+    r.xMinusD = a.xMinusD + b.xMinusD; r.xMinusX = a.xMinusX + b.xMinusX
+    return r
+  }
+
+  static func - (a: SampleTerms, b: SampleTerms) -> SampleTerms {
+    var r = SampleTerms()
+    r.count = a.count - b.count
+    r.trace = a.trace - b.trace; r.tracePlus = a.tracePlus - b.tracePlus; r.traceMinus = a.traceMinus - b.traceMinus
+    r.dd = a.dd - b.dd; r.dx = a.dx - b.dx; r.xx = a.xx - b.xx
+    r.dPlusD = a.dPlusD - b.dPlusD; r.dPlusX = a.dPlusX - b.dPlusX; r.xPlusD = a.xPlusD - b.xPlusD; r.xPlusX = a.xPlusX - b.xPlusX
+    r.dMinusD = a.dMinusD - b.dMinusD; r.dMinusX = a.dMinusX - b.dMinusX
+    r.xMinusD = a.xMinusD - b.xMinusD; r.xMinusX = a.xMinusX - b.xMinusX
+    return r
+  }
+
+  /// `(l, s)` from the sums: `l = tr / (n d)`, and `s = <g1, g> / |g|^2` with `g = D - l x`,
+  /// `g+- = D+- - l+- x+-`, `g1 = (g+ - g-) / (2 delta)`; `s = 0` when `|g|^2 < 1e-12 n d`.
+  func statistics(dimension: Double, delta: Double) -> (l: Double, s: Double) {
+    let nd = count * dimension
+    guard nd > 0 else { return (.nan, .nan) }
+    let l = trace / nd, lPlus = tracePlus / nd, lMinus = traceMinus / nd
+    let norm = dd - 2 * l * dx + l * l * xx
+    let plusInner = dPlusD - l * dPlusX - lPlus * xPlusD + lPlus * l * xPlusX
+    let minusInner = dMinusD - l * dMinusX - lMinus * xMinusD + lMinus * l * xMinusX
+    let inner = (plusInner - minusInner) / (2 * delta)
+    return (l, norm / nd < 1e-12 ? 0 : inner / norm)
+  }
+}
+
+/// The Analytic-Precond statistics estimator with error bars and a convergence rule (issue 16).
+///
+/// Samples: at grid point `j`, sample `i` is `x_t = x0 + t eps` with `x0` the training point drawn
+/// by `RandomStream(seed, .statistics, 2j)` and `eps` from `RandomStream(seed, .statistics, 2j+1)`,
+/// both at sample index `i`, so a larger sample count extends a smaller one. Traces are exact for
+/// `ExactTraceDenoiser` teachers and Hutchinson estimates (`hutchinsonProbes` Rademacher probes
+/// per sample, their own per sample) for network teachers; `g1` is a central difference over one
+/// Heun step of `delta` in lambda each way, with `l(lambda +- delta)` estimated on the moved
+/// samples (they follow the marginals there, which avoids the interpolation error of a coarse grid).
+///
+/// Error bars: a delete-a-group jackknife. Sample `i` belongs to group `(i / b) mod G` with
+/// `G = min(32, n0)` groups and blocks of `b = max(1, n0 / G)` samples (`n0` the first round's
+/// samples per point), so every round fills the groups evenly. Replicate `g` is the estimate
+/// without group `g` (at every grid point at once, so `l` and `s` keep their correlation); the
+/// standard error of any function `f` of the curves (`l_j`, `s_j`, `A` and `B` of a jump) is
+/// `sqrt((G-1)/G sum_g (f_g - mean f)^2)`. No random numbers are involved beyond the samples.
+///
+/// Convergence: with a `tolerance`, after each round the relative standard error of `B` (equal to
+/// that of `beta`, as `B = beta cOut(t)`) is computed for every jump `s < t` of `jumpTimes`, for
+/// the forward and the backward `beta`; while its maximum exceeds the tolerance the samples per
+/// point double (each new sample with its own probes), up to `maxSamplesPerPoint` (default 32x the
+/// first round). Sums are Double in sample order per group, so the estimate is bit-identical for
+/// any thread count and extends deterministically.
+public enum StatisticsEstimator {
+  /// The version of the estimator (in cache keys and in the spec of analytic cells).
+  public static let version = 2
+  /// Jackknife groups.
+  public static let groups = 32
+
+  /// Estimates the statistics, their standard errors and (with a tolerance) converges them on
+  /// the jumps between `jumpTimes`. `progress(round, samplesPerPoint, maxRelativeErrorOfB)` is
+  /// called after every round.
+  public static func estimate(
+    teacher: any Denoiser, data: Tensor, configuration c: StatisticsConfiguration, seed: UInt64, jumpTimes: [Double] = [],
+    progress: (Int, Int, Double) -> Void = { _, _, _ in }
+  ) -> StatisticsEstimate {
+    precondition(c.lambdaCount >= 2 && c.samplesPerPoint >= 1 && c.batchSize >= 1 && c.hutchinsonProbes >= 1,
+      "StatisticsEstimator: bad configuration \(c)")
+    let clock = ContinuousClock()
+    let start = clock.now
+    let grid = AnalyticStatistics.lambdaGrid(count: c.lambdaCount)
+    let dimension = Double(data.count / data.shape[0])
+    let flow = ProbabilityFlow(teacher)
+    let exact = teacher is any ExactTraceDenoiser
+    let groupCount = min(groups, c.samplesPerPoint)
+    let blockSize = max(1, c.samplesPerPoint / groupCount)
+    let cap = max(c.samplesPerPoint, c.maxSamplesPerPoint ?? 32 * c.samplesPerPoint)
+    let times = Array(Set(jumpTimes)).sorted()
+
+    func samples(_ j: Int, _ first: Int, _ count: Int) -> (x: Tensor, t: [Double]) {
+      let t = exp(-grid[j])
+      let indexStream = RandomStream(seed: seed, purpose: .statistics, step: 2 * j)
+      let indices = (first..<(first + count)).map { indexStream.integer(below: data.shape[0], sample: $0) }
+      let x0 = data.gatherRows(indices)
+      let noise = RandomStream(seed: seed, purpose: .statistics, step: 2 * j + 1).normalTensor(shape: x0.shape, firstSample: first)
+      return (x0 + noise.scaled(by: Float(t)), [Double](repeating: t, count: count))
+    }
+
+    func traces(_ x: Tensor, _ t: [Double], point: Int, first: Int) -> [Double] {
+      if let exact = teacher as? any ExactTraceDenoiser {
+        return exact.denoiseWithTrace(x, noiseLevels: t).trace
+      }
+      guard let network = teacher as? NetworkDenoiser else {
+        preconditionFailure("StatisticsEstimator: teacher \(type(of: teacher)) has neither exact traces nor a network")
+      }
+      return AnalyticStatistics.hutchinsonTrace(of: network, at: x, noiseLevels: t, probes: c.hutchinsonProbes, seed: seed,
+        point: point, firstSample: first)
+    }
+
+    // terms[j][g]: the sums of group g at grid point j.
+    var terms = [[SampleTerms]](repeating: [SampleTerms](repeating: SampleTerms(), count: groupCount), count: grid.count)
+    func add(samples range: Range<Int>) {
+      for j in 0..<grid.count {
+        let (plus, minus) = (grid[j] + c.differenceStep, grid[j] - c.differenceStep)
+        var first = range.lowerBound
+        while first < range.upperBound {
+          let count = min(c.batchSize, range.upperBound - first)
+          let (x, t) = samples(j, first, count)
+          let tPlus = [Double](repeating: exp(-plus), count: count)
+          let tMinus = [Double](repeating: exp(-minus), count: count)
+          let trace = traces(x, t, point: j, first: first)
+          let denoised = teacher.denoise(x, noiseLevels: t)
+          let xPlus = flow.heun(x, from: t, to: tPlus)
+          let xMinus = flow.heun(x, from: t, to: tMinus)
+          let dPlus = teacher.denoise(xPlus, noiseLevels: tPlus)
+          let dMinus = teacher.denoise(xMinus, noiseLevels: tMinus)
+          let tracePlus = traces(xPlus, tPlus, point: grid.count + j, first: first)
+          let traceMinus = traces(xMinus, tMinus, point: 2 * grid.count + j, first: first)
+          let inner = x.count / count
+          for b in 0..<count {
+            var s = SampleTerms()
+            s.count = 1
+            s.trace = trace[b]; s.tracePlus = tracePlus[b]; s.traceMinus = traceMinus[b]
+            for i in (b * inner)..<((b + 1) * inner) {
+              let (xi, di) = (Double(x.scalars[i]), Double(denoised.scalars[i]))
+              let (xp, dp) = (Double(xPlus.scalars[i]), Double(dPlus.scalars[i]))
+              let (xm, dm) = (Double(xMinus.scalars[i]), Double(dMinus.scalars[i]))
+              s.dd += di * di; s.dx += di * xi; s.xx += xi * xi
+              s.dPlusD += dp * di; s.dPlusX += dp * xi; s.xPlusD += xp * di; s.xPlusX += xp * xi
+              s.dMinusD += dm * di; s.dMinusX += dm * xi; s.xMinusD += xm * di; s.xMinusX += xm * xi
+            }
+            let g = ((first + b) / blockSize) % groupCount
+            terms[j][g] = terms[j][g] + s
+          }
+          first += count
+        }
+      }
+    }
+
+    var samplesPerPoint = c.samplesPerPoint
+    var done = 0
+    var rounds = 0
+    while true {
+      add(samples: done..<samplesPerPoint)
+      done = samplesPerPoint
+      rounds += 1
+      var estimate = StatisticsEstimate(lambdas: grid, terms: terms, dimension: dimension, delta: c.differenceStep)
+      let worst = estimate.worstJump(times: times)
+      progress(rounds, samplesPerPoint, worst?.relativeError ?? 0)
+      let converged = c.tolerance.map { tolerance in worst.map { $0.relativeError <= tolerance } ?? true }
+      if c.tolerance == nil || converged == true || 2 * samplesPerPoint > cap {
+        let elapsed = clock.now - start
+        estimate.cost = StatisticsCost(
+          seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+          lambdaCount: grid.count, samplesPerPoint: samplesPerPoint, probesPerSample: exact ? 0 : c.hutchinsonProbes,
+          rounds: rounds, tolerance: c.tolerance, converged: converged, maxRelativeErrorB: worst?.relativeError,
+          worstJump: worst)
+        return estimate
+      }
+      samplesPerPoint *= 2
+    }
+  }
+}
+
+/// The relative standard error of `B` on one jump.
+public struct JumpError: Codable, Sendable, Hashable, CustomStringConvertible {
+  /// Start time.
+  public var t: Double
+  /// End time.
+  public var s: Double
+  /// "forward" or "backward" `beta`.
+  public var variant: String
+  /// The jump's `B` (relative to `cOut(t)`: `beta`).
+  public var beta: Double
+  /// `se(B) / |B|`.
+  public var relativeError: Double
+
+  /// A jump's error from its parts.
+  public init(t: Double, s: Double, variant: String, beta: Double, relativeError: Double) {
+    self.t = t
+    self.s = s
+    self.variant = variant
+    self.beta = beta
+    self.relativeError = relativeError
+  }
+
+  /// "t T -> s S (forward beta B, relative SE E)".
+  public var description: String {
+    "jump t \(t) -> s \(s) (\(variant) beta \(beta), relative standard error of B \(relativeError))"
+  }
+}
+
+/// What an estimate took.
+public struct StatisticsCost: Codable, Sendable, Hashable {
+  /// Wall-clock seconds of the whole estimate (every round and the error bars).
+  public var seconds: Double
+  /// Grid points.
+  public var lambdaCount: Int
+  /// Samples per grid point of the last round.
+  public var samplesPerPoint: Int
+  /// Hutchinson probes per sample (0 for exact traces); `samplesPerPoint * probesPerSample` probes
+  /// per trace and grid point in all.
+  public var probesPerSample: Int
+  /// Rounds (the samples doubled `rounds - 1` times).
+  public var rounds: Int
+  /// The tolerance on B's relative standard error (nil: no convergence rule).
+  public var tolerance: Double?
+  /// Whether the tolerance was met (nil without a tolerance).
+  public var converged: Bool?
+  /// The largest relative standard error of B over the jumps (nil without jumps).
+  public var maxRelativeErrorB: Double?
+  /// The jump with that error.
+  public var worstJump: JumpError?
+
+  /// A cost.
+  public init(seconds: Double, lambdaCount: Int, samplesPerPoint: Int, probesPerSample: Int, rounds: Int, tolerance: Double? = nil,
+              converged: Bool? = nil, maxRelativeErrorB: Double? = nil, worstJump: JumpError? = nil) {
+    self.seconds = seconds
+    self.lambdaCount = lambdaCount
+    self.samplesPerPoint = samplesPerPoint
+    self.probesPerSample = probesPerSample
+    self.rounds = rounds
+    self.tolerance = tolerance
+    self.converged = converged
+    self.maxRelativeErrorB = maxRelativeErrorB
+    self.worstJump = worstJump
+  }
+}
+
+/// Statistics with their jackknife replicates (see `StatisticsEstimator`) and what they cost.
+public struct StatisticsEstimate: Codable, Sendable, Hashable {
+  /// The grid.
+  public var lambdas: [Double]
+  /// `l` on the grid (all samples).
+  public var linear: [Double]
+  /// `s` on the grid (all samples).
+  public var growth: [Double]
+  /// `l` with group `g` left out, per group.
+  public var linearReplicates: [[Double]]
+  /// `s` with group `g` left out, per group.
+  public var growthReplicates: [[Double]]
+  /// The cost.
+  public var cost: StatisticsCost
+
+  /// An estimate from its parts.
+  public init(lambdas: [Double], linear: [Double], growth: [Double], linearReplicates: [[Double]], growthReplicates: [[Double]],
+              cost: StatisticsCost) {
+    self.lambdas = lambdas
+    self.linear = linear
+    self.growth = growth
+    self.linearReplicates = linearReplicates
+    self.growthReplicates = growthReplicates
+    self.cost = cost
+  }
+
+  init(lambdas: [Double], terms: [[SampleTerms]], dimension: Double, delta: Double) {
+    let groupCount = terms.first?.count ?? 0
+    var linear = [Double](), growth = [Double]()
+    var linearReplicates = [[Double]](repeating: [], count: groupCount)
+    var growthReplicates = [[Double]](repeating: [], count: groupCount)
+    for point in terms {
+      let total = point.reduce(SampleTerms(), +)
+      let (l, s) = total.statistics(dimension: dimension, delta: delta)
+      linear.append(l)
+      growth.append(s)
+      for g in 0..<groupCount {
+        let (lg, sg) = (total - point[g]).statistics(dimension: dimension, delta: delta)
+        linearReplicates[g].append(groupCount > 1 ? lg : l)
+        growthReplicates[g].append(groupCount > 1 ? sg : s)
+      }
+    }
+    self.init(lambdas: lambdas, linear: linear, growth: growth, linearReplicates: linearReplicates,
+      growthReplicates: growthReplicates, cost: StatisticsCost(seconds: 0, lambdaCount: lambdas.count, samplesPerPoint: 0,
+        probesPerSample: 0, rounds: 0))
+  }
+
+  /// The statistics (the estimate's seconds included).
+  public var statistics: AnalyticStatistics {
+    AnalyticStatistics(lambdas: lambdas, linear: linear, growth: growth, seconds: cost.seconds)
+  }
+
+  /// The jackknife replicates as statistics.
+  public var replicates: [AnalyticStatistics] {
+    zip(linearReplicates, growthReplicates).map { AnalyticStatistics(lambdas: lambdas, linear: $0, growth: $1) }
+  }
+
+  /// The standard error of `l` at each grid point.
+  public var linearError: [Double] {
+    lambdas.indices.map { j in Self.jackknifeError(linearReplicates.map { $0[j] }) }
+  }
+
+  /// The standard error of `s` at each grid point.
+  public var growthError: [Double] {
+    lambdas.indices.map { j in Self.jackknifeError(growthReplicates.map { $0[j] }) }
+  }
+
+  /// The delete-a-group jackknife standard error `sqrt((G-1)/G sum (f_g - mean f)^2)` of replicate
+  /// values `f_g` (0 with fewer than two).
+  public static func jackknifeError(_ values: [Double]) -> Double {
+    guard values.count >= 2 else { return 0 }
+    var mean = 0.0
+    for v in values { mean += v }
+    mean /= Double(values.count)
+    var squares = 0.0
+    for v in values { squares += (v - mean) * (v - mean) }
+    return (Double(values.count - 1) / Double(values.count) * squares).squareRoot()
+  }
+
+  /// The relative standard error of `B` (forward and backward `beta`) on every jump `s < t` of
+  /// `times`, in (t, s, forward/backward) order.
+  public func jumpErrors(times: [Double]) -> [JumpError] {
+    let sorted = Array(Set(times)).sorted()
+    guard sorted.count >= 2 else { return [] }
+    let central = statistics
+    let replicated = replicates
+    var out = [JumpError]()
+    for (i, t) in sorted.enumerated() {
+      for s in sorted[..<i] {
+        let c = central.alphaBeta(t: t, s: s)
+        let values = replicated.map { $0.alphaBeta(t: t, s: s) }
+        let forward = Self.jackknifeError(values.map { $0.betaForward })
+        let backward = Self.jackknifeError(values.map { $0.betaBackward })
+        out.append(JumpError(t: t, s: s, variant: "forward", beta: c.betaForward, relativeError: forward / abs(c.betaForward)))
+        out.append(JumpError(t: t, s: s, variant: "backward", beta: c.betaBackward, relativeError: backward / abs(c.betaBackward)))
+      }
+    }
+    return out
+  }
+
+  /// The jump with the largest relative standard error of `B` (nil without jumps); a NaN error
+  /// counts as the largest.
+  public func worstJump(times: [Double]) -> JumpError? {
+    jumpErrors(times: times).max { a, b in
+      if a.relativeError.isNaN { return false }
+      if b.relativeError.isNaN { return true }
+      return a.relativeError < b.relativeError
+    }
   }
 }

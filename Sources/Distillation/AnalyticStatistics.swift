@@ -20,15 +20,23 @@ public struct StatisticsConfiguration: Codable, Hashable, Sendable {
   public var differenceStep: Double
   /// Samples per teacher call.
   public var batchSize: Int
+  /// The convergence rule: the largest relative standard error of `B` allowed on any jump of the
+  /// training grid (nil: one round of `samplesPerPoint`, no rule). Left out of the JSON when nil,
+  /// so configurations without a rule keep their spec hashes.
+  public var tolerance: Double?
+  /// The most samples per point the rule may use (nil: 32x `samplesPerPoint`).
+  public var maxSamplesPerPoint: Int?
 
-  /// Creates a configuration (defaults: 120 points, 4096 samples, 1 probe, delta 0.02, batches of 512).
+  /// Creates a configuration (defaults: 120 points, 4096 samples, 1 probe, delta 0.02, batches of 512, no rule).
   public init(lambdaCount: Int = 120, samplesPerPoint: Int = 4096, hutchinsonProbes: Int = 1,
-              differenceStep: Double = 0.02, batchSize: Int = 512) {
+              differenceStep: Double = 0.02, batchSize: Int = 512, tolerance: Double? = nil, maxSamplesPerPoint: Int? = nil) {
     self.lambdaCount = lambdaCount
     self.samplesPerPoint = samplesPerPoint
     self.hutchinsonProbes = hutchinsonProbes
     self.differenceStep = differenceStep
     self.batchSize = batchSize
+    self.tolerance = tolerance
+    self.maxSamplesPerPoint = maxSamplesPerPoint
   }
 }
 

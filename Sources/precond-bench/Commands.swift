@@ -6,6 +6,7 @@ var allCommands: [any Subcommand.Type] {
   SuitesCommand.self,
   TeacherTrainCommand.self,
   TeacherInfoCommand.self,
+  StatisticsEstimateCommand.self,
   CoefficientsCommand.self,
   GapCommand.self,
   VersionCommand.self,

@@ -26,12 +26,7 @@ enum TeacherTrainCommand: Subcommand {
     valueOptions: ["--problem", "--cache"], flags: ["--quiet"])
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-    try arguments.expectPositionals(0...1, spec.usage)
-    let suite = try SuiteCatalog.load(arguments.positionals.first ?? "fashion-mnist")
-    let problems = suite.problems.filter { p in arguments.value("--problem").map { $0 == p.name } ?? true }
-    guard !problems.isEmpty else {
-      throw CommandFailure.usage("no problem named '\(arguments.value("--problem") ?? "")' in \(suite.name) (known: \(suite.problems.map { $0.name }.joined(separator: ", ")))")
-    }
+    let (suite, problems) = try selectedProblems(arguments, usage: spec.usage)
     let quiet = arguments.flag("--quiet")
     let progress = ProgressLine(enabled: !quiet && Console.stderrIsTerminal)
     let options = PreparationOptions(teacherCache: arguments.value("--cache") ?? ".precond-bench/teachers") { what, step, total, loss in
@@ -49,6 +44,17 @@ enum TeacherTrainCommand: Subcommand {
     }
     return .ok
   }
+}
+
+/// The suite (positional, default fashion-mnist) and its problems (`--problem NAME`: only that one).
+func selectedProblems(_ arguments: ParsedArguments, usage: String) throws -> (SuiteSpecification, [ProblemSpecification]) {
+  try arguments.expectPositionals(0...1, usage)
+  let suite = try SuiteCatalog.load(arguments.positionals.first ?? "fashion-mnist")
+  let problems = suite.problems.filter { p in arguments.value("--problem").map { $0 == p.name } ?? true }
+  guard !problems.isEmpty else {
+    throw CommandFailure.usage("no problem named '\(arguments.value("--problem") ?? "")' in \(suite.name) (known: \(suite.problems.map { $0.name }.joined(separator: ", ")))")
+  }
+  return (suite, problems)
 }
 
 /// `precond-bench teacher info`: what a teacher checkpoint holds.

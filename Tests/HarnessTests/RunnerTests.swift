@@ -19,10 +19,14 @@ let sharedCaches: URL = {
   return url
 }()
 
-func options(resume: Bool = false, checkpoints: URL) -> RunOptions {
-  RunOptions(checkpointDirectory: checkpoints.path, resume: resume, machine: MachineFingerprint.current(), commit: CommitInfo.current(),
-    preparation: PreparationOptions(datasetCache: sharedCaches.appendingPathComponent("data").path,
-      teacherCache: sharedCaches.appendingPathComponent("teachers").path))
+/// Run options; the statistics cache lives in `statistics` (default: below `checkpoints`, so
+/// each test starts without cached statistics).
+func options(resume: Bool = false, checkpoints: URL, statistics: URL? = nil) -> RunOptions {
+  var preparation = PreparationOptions(datasetCache: sharedCaches.appendingPathComponent("data").path,
+    teacherCache: sharedCaches.appendingPathComponent("teachers").path)
+  preparation.statisticsCache = (statistics ?? checkpoints.appendingPathComponent("statistics")).path
+  return RunOptions(checkpointDirectory: checkpoints.path, resume: resume, machine: MachineFingerprint.current(),
+    commit: CommitInfo.current(), preparation: preparation)
 }
 
 /// The smoke suite cut down to a few cells and steps.
@@ -51,8 +55,8 @@ final class DyingSink: ResultSink, @unchecked Sendable {
     remaining -= 1
     try inner.recordEvaluation(evaluation, run: run)
   }
-  func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID) throws {
-    try inner.recordCoefficients(rows, computeSeconds: computeSeconds, run: run)
+  func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, statistics: StatisticsCost?, run: RunID) throws {
+    try inner.recordCoefficients(rows, computeSeconds: computeSeconds, statistics: statistics, run: run)
   }
   func recordGaps(_ rows: [GapRow], run: RunID) throws { try inner.recordGaps(rows, run: run) }
   func finishRun(_ run: RunID, status: RunStatus, step: Int?, message: String?, finishedAt: Timestamp) throws {
@@ -99,8 +103,15 @@ struct RunnerTests {
     let checkpoints = try CommandRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: checkpoints) }
     let one = InMemoryResultSink(), two = InMemoryResultSink()
-    _ = try ComputeThreads.withCount(1) { try SuiteRunner.run(suite, sink: one, options: options(checkpoints: checkpoints)) }
-    _ = try ComputeThreads.withCount(2) { try SuiteRunner.run(suite, sink: two, options: options(checkpoints: checkpoints)) }
+    // Separate statistics caches: both runs estimate the statistics themselves.
+    _ = try ComputeThreads.withCount(1) {
+      try SuiteRunner.run(suite, sink: one, options: options(checkpoints: checkpoints,
+        statistics: checkpoints.appendingPathComponent("statistics-1")))
+    }
+    _ = try ComputeThreads.withCount(2) {
+      try SuiteRunner.run(suite, sink: two, options: options(checkpoints: checkpoints,
+        statistics: checkpoints.appendingPathComponent("statistics-2")))
+    }
     let a = evaluations(one, suite: suite.name), b = evaluations(two, suite: suite.name)
     #expect(a.count == 2 && a.count == b.count)
     for (x, y) in zip(a, b) {

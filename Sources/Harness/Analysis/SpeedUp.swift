@@ -63,6 +63,15 @@ public struct SpeedUpEntry: Sendable, Hashable {
 /// reference A on each target q, as a ratio of medians over seeds with a percentile bootstrap
 /// interval (a run that never reaches q counts as infinite), and the same on wall time.
 public enum SpeedUp {
+  /// The one-off cost of the Analytic-Precond statistics charged to a run's wall time to a
+  /// target: the whole estimate's seconds (`coefficientSeconds`) added to every run that used
+  /// statistics, although one cached estimate serves every seed and arm of its teacher. This is
+  /// the worst case for the analytic arms (as if each run paid for its own estimate); other runs
+  /// are charged nothing.
+  public static func statisticsCharge(_ result: RunResult) -> Double {
+    result.run.statistics == nil ? 0 : (result.run.coefficientSeconds ?? 0)
+  }
+
   /// The times of `arm`'s selected runs to `target`.
   public static func times(
     of arm: Arm, to target: QualityTarget, in runs: [RunResult], level: Double = 0.95,
@@ -82,8 +91,8 @@ public enum SpeedUp {
       }
       seeds.append(result.run.cell.seed)
       steps.append(reach.step)
-      wall.append(reach.trainingWallSeconds)
-      cpu.append(reach.trainingCPUSeconds)
+      wall.append(reach.trainingWallSeconds + statisticsCharge(result))
+      cpu.append(reach.trainingCPUSeconds + statisticsCharge(result))
       if reach.isReached { spacings.append(reach.relativeSpacing) }
       machines.insert(result.run.machine.id)
     }

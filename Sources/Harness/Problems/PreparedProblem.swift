@@ -39,6 +39,8 @@ public struct PreparationOptions: Sendable {
   public var datasetCache: String
   /// Cache of trained teachers and fitted networks.
   public var teacherCache: String
+  /// Cache of Analytic-Precond statistics (one estimate per teacher and statistics settings).
+  public var statisticsCache: String = ".precond-bench/statistics"
   /// Progress reports while a teacher trains: (what, step, total, loss).
   public var progress: @Sendable (String, Int, Int, Double) -> Void
 

@@ -1,3 +1,6 @@
+import Distillation
+import Foundation
+
 /// The coefficients of a preconditioning at one (t, s) (math.md sections 3 and 5), as computed
 /// before training: `f = A(t, s) x_t + B(t, s) F(...)`.
 public struct CoefficientRow: Codable, Sendable, Hashable {
@@ -21,11 +24,20 @@ public struct CoefficientRow: Codable, Sendable, Hashable {
   /// Whether the jump is ill-conditioned: `|B|` more than 10x CTM's `|B|` at the same (t, s)
   /// (math.md section 5).
   public var flagged: Bool
+  /// Standard error of `A` from the statistics' jackknife replicates (Analytic-Precond only).
+  public var aError: Double?
+  /// Standard error of `B` (Analytic-Precond only).
+  public var bError: Double?
+  /// Standard error of `l_t` (Analytic-Precond only).
+  public var lError: Double?
+  /// Standard error of `s(lambda_t)` (Analytic-Precond only).
+  public var sStatisticError: Double?
 
   /// A row from its parts.
   public init(
     t: Double, s: Double, a: Double, b: Double, l: Double? = nil, sStatistic: Double? = nil,
-    alpha: Double? = nil, beta: Double? = nil, flagged: Bool = false
+    alpha: Double? = nil, beta: Double? = nil, flagged: Bool = false, aError: Double? = nil, bError: Double? = nil,
+    lError: Double? = nil, sStatisticError: Double? = nil
   ) {
     self.t = t
     self.s = s
@@ -36,6 +48,28 @@ public struct CoefficientRow: Codable, Sendable, Hashable {
     self.alpha = alpha
     self.beta = beta
     self.flagged = flagged
+    self.aError = aError
+    self.bError = bError
+    self.lError = lError
+    self.sStatisticError = sStatisticError
+  }
+}
+
+extension StatisticsCost {
+  /// The cost as JSON with sorted keys (as the store keeps it).
+  public var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+  }
+
+  /// A cost from `json` (nil if it is not one).
+  public init?(json: String) {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    guard let value = try? decoder.decode(StatisticsCost.self, from: Data(json.utf8)) else { return nil }
+    self = value
   }
 }
 

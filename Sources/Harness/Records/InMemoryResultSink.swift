@@ -1,3 +1,4 @@
+import Distillation
 import Foundation
 
 /// A `ResultSink` that keeps everything in memory: for tests of the runner and of analyses that
@@ -60,7 +61,7 @@ public final class InMemoryResultSink: ResultSink, @unchecked Sendable {
   }
 
   /// Records the coefficient rows.
-  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID)
+  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, statistics: StatisticsCost?, run: RunID)
     throws
   {
     lock.lock()
@@ -68,6 +69,7 @@ public final class InMemoryResultSink: ResultSink, @unchecked Sendable {
     let i = try index(of: run)
     runs[i].coefficients = rows
     runs[i].run.coefficientSeconds = computeSeconds
+    runs[i].run.statistics = statistics
   }
 
   /// Records the gap rows.

@@ -1,3 +1,4 @@
+import Distillation
 /// Where the runner writes results, so that Harness never imports Storage. `ResultStore` (the
 /// SQLite database) implements it; `InMemoryResultSink` does for tests.
 ///
@@ -17,8 +18,9 @@ public protocol ResultSink: AnyObject, Sendable {
   /// Records one evaluation with all its metrics, atomically. Steps must increase within a run.
   func recordEvaluation(_ evaluation: EvaluationRecord, run: RunID) throws
 
-  /// Records the run's coefficient rows and the seconds it took to compute them.
-  func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID) throws
+  /// Records the run's coefficient rows, the seconds it took to compute them (the one-off cost of
+  /// the shared statistics for analytic runs) and what the statistics took.
+  func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, statistics: StatisticsCost?, run: RunID) throws
 
   /// Records the run's consistency-gap rows.
   func recordGaps(_ rows: [GapRow], run: RunID) throws
@@ -39,6 +41,11 @@ public protocol ResultSink: AnyObject, Sendable {
 }
 
 extension ResultSink {
+  /// Records coefficient rows without statistics.
+  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID) throws {
+    try recordCoefficients(rows, computeSeconds: computeSeconds, statistics: nil, run: run)
+  }
+
   /// Ends the run now.
   public func finishRun(_ run: RunID, status: RunStatus, step: Int? = nil, message: String? = nil)
     throws

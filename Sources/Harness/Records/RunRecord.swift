@@ -1,3 +1,4 @@
+import Distillation
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -83,13 +84,16 @@ public struct RunRecord: Codable, Sendable, Hashable {
   public var coefficientSeconds: Double?
   /// The machine's 1-minute load average when the run started (`nil` where unknown).
   public var loadAtStart: Double?
+  /// What the Analytic-Precond statistics took (the one-off estimate shared by every run of the
+  /// teacher; its seconds are also `coefficientSeconds`) (`nil` for other preconditionings).
+  public var statistics: StatisticsCost?
 
   /// A run from its parts.
   public init(
     id: RunID, uid: String, cell: CellRecord, machine: MachineFingerprint, commit: CommitInfo,
     status: RunStatus, statusStep: Int? = nil, statusMessage: String? = nil,
     startedAt: Timestamp, finishedAt: Timestamp? = nil, processID: Int32, host: String,
-    coefficientSeconds: Double? = nil, loadAtStart: Double? = nil
+    coefficientSeconds: Double? = nil, statistics: StatisticsCost? = nil, loadAtStart: Double? = nil
   ) {
     self.loadAtStart = loadAtStart
     self.id = id
@@ -105,6 +109,7 @@ public struct RunRecord: Codable, Sendable, Hashable {
     self.processID = processID
     self.host = host
     self.coefficientSeconds = coefficientSeconds
+    self.statistics = statistics
   }
 }
 

@@ -28,6 +28,9 @@ public struct CellSpecification: Codable, Hashable, Sendable {
   public var evaluation: EvaluationSpecification
   /// The version of the harness's measurement procedure (bumped when a change alters numbers).
   public var protocolVersion: Int
+  /// The version of the statistics estimator (`StatisticsEstimator.version`), for the analytic
+  /// preconditionings only: a new estimator changes their numbers and no other cell's spec hash.
+  public var statisticsEstimator: Int? = nil
 
   /// The current protocol version. 2: runs whose loss or metrics grow past the suite's
   /// divergence factor stop as diverged (version 1 let them finish).

@@ -74,7 +74,8 @@ public enum CellRunner {
   public static func record(_ cell: SuiteCell, suite: SuiteSpecification, problem: PreparedProblem) -> (CellRecord, CellSpecification) {
     let specification = CellSpecification(problem: problem.specification, dataHash: problem.dataHash, teacher: problem.teacherIdentity,
       method: cell.method, preconditioning: cell.preconditioning, seed: cell.seed, student: suite.student, training: suite.training,
-      statistics: suite.statistics, evaluation: suite.evaluation, protocolVersion: CellSpecification.currentProtocolVersion)
+      statistics: suite.statistics, evaluation: suite.evaluation, protocolVersion: CellSpecification.currentProtocolVersion,
+      statisticsEstimator: cell.preconditioning.needsStatistics ? StatisticsEstimator.version : nil)
     let configuration = specification.canonicalText
     let record = CellRecord(suite: suite.name, dataset: problem.specification.name, teacher: problem.teacherKind,
       method: cell.method.rawValue, preconditioning: cell.preconditioning.rawValue, seed: cell.seed,
@@ -110,11 +111,13 @@ public enum CellRunner {
       initial.load(from: start.parameters, zeroMissing: true)
     }
     let configuration = specification.configuration(sigmaData: problem.sigmaData)
-    var statistics: AnalyticStatistics? = nil
+    // One estimate per teacher and statistics settings, shared by every seed (StatisticsCache).
+    var estimate: StatisticsEstimate? = nil
     if cell.preconditioning.needsStatistics {
-      statistics = AnalyticStatistics.estimate(teacher: problem.teacher, data: problem.data, configuration: configuration.statistics,
-        seed: UInt64(cell.seed))
+      estimate = try StatisticsCache(directory: options.preparation.statisticsCache).estimateOrLoad(problem: problem,
+        configuration: configuration.statistics, jumpTimes: statisticsJumpTimes(configuration)).estimate
     }
+    let statistics = estimate?.statistics
     var trainer = DistillationTrainer(configuration: configuration, teacher: problem.teacher, data: problem.data, network: network,
       initialParameters: initial, statistics: statistics)
 
@@ -135,11 +138,17 @@ public enum CellRunner {
       run = resumeFrom.run
     } else {
       run = try sink.beginRun(RunStart(cell: record, machine: options.machine, commit: options.commit))
-      try sink.recordCoefficients(coefficientRows(trainer.student.jumper, grid: trainer.grid, statistics: statistics),
-        computeSeconds: statistics?.seconds ?? 0, run: run)
+      try sink.recordCoefficients(coefficientRows(trainer.student.jumper, grid: trainer.grid, statistics: statistics, estimate: estimate),
+        computeSeconds: estimate?.cost.seconds ?? 0, statistics: estimate?.cost, run: run)
       if suite.evaluation.gapGrid > 0 && cell.seed == suite.seeds.first {
         try sink.recordGaps(gapRows(trainer.student.jumper, problem: problem, evaluation: suite.evaluation), run: run)
       }
+    }
+    if let cost = estimate?.cost, cost.converged == false {
+      let message = "\(StatisticsNotConverged(cost: cost))"
+      try sink.finishRun(run, status: .failed, step: trainer.step, message: message)
+      options.events(.cellFinished(cell, outcome: .failed(message), trainingSeconds: 0))
+      return .failed(message)
     }
     options.events(.cellStarted(cell, position: position, of: total, resumedAt: resumeFrom == nil ? nil : trainer.step))
     do {
@@ -241,8 +250,26 @@ public enum CellRunner {
     return .completed
   }
 
-  /// Coefficient rows for every grid pair `s <= t` (and `s = tMin`), with the statistics at `t`.
-  static func coefficientRows(_ jumper: Jumper, grid: [Double], statistics: AnalyticStatistics?) -> [CoefficientRow] {
+  /// The times whose jumps the statistics' convergence rule checks: the training grid and `tMin`.
+  static func statisticsJumpTimes(_ configuration: DistillationConfiguration) -> [Double] {
+    Array(Set(KarrasGrid(count: configuration.gridCount).times + [NoiseRange.tMin])).sorted()
+  }
+
+  /// Coefficient rows for every grid pair `s <= t` (and `s = tMin`), with the statistics at `t`;
+  /// with an `estimate`, the jackknife standard errors of `A`, `B`, `l_t` and `s(lambda_t)` (the
+  /// coefficients recomputed on each replicate of the statistics).
+  static func coefficientRows(_ jumper: Jumper, grid: [Double], statistics: AnalyticStatistics?,
+                              estimate: StatisticsEstimate? = nil) -> [CoefficientRow] {
+    let replicates = (estimate?.replicates ?? []).map {
+      Jumper(preconditioning: jumper.preconditioning, sigmaData: jumper.edm.sigmaData, statistics: $0, tMin: jumper.tMin)
+    }
+    let statisticReplicates = estimate?.replicates ?? []
+    func error(_ value: (Jumper) -> Double) -> Double? {
+      replicates.isEmpty ? nil : StatisticsEstimate.jackknifeError(replicates.map(value))
+    }
+    func statisticError(_ value: (AnalyticStatistics) -> Double) -> Double? {
+      statisticReplicates.isEmpty ? nil : StatisticsEstimate.jackknifeError(statisticReplicates.map(value))
+    }
     var rows = [CoefficientRow]()
     for (i, t) in grid.enumerated() {
       for s in grid[(i + 1)...] {
@@ -250,7 +277,9 @@ public enum CellRunner {
         let c = jumper.coefficients(t: t, s: s)
         let lambda = -log(t)
         rows.append(CoefficientRow(t: t, s: s, a: c.a, b: c.b, l: c.l, sStatistic: statistics.map { $0.s(atLambda: lambda) },
-          alpha: c.alpha, beta: c.beta, flagged: jumper.isIllConditioned(t: t, s: s)))
+          alpha: c.alpha, beta: c.beta, flagged: jumper.isIllConditioned(t: t, s: s),
+          aError: error { $0.coefficients(t: t, s: s).a }, bError: error { $0.coefficients(t: t, s: s).b },
+          lError: statisticError { $0.l(atLambda: lambda) }, sStatisticError: statisticError { $0.s(atLambda: lambda) }))
       }
     }
     return rows

@@ -320,7 +320,17 @@ public enum SuiteParser {
     for (key, value) in [("lambdaCount", count), ("samplesPerPoint", samples), ("hutchinsonProbes", probes), ("batchSize", batch)] {
       _ = try bounded(reader, key, value)
     }
-    return StatisticsConfiguration(lambdaCount: count, samplesPerPoint: samples, hutchinsonProbes: probes, batchSize: batch)
+    let tolerance = try reader.optionalNumber("tolerance")
+    if let tolerance, !(tolerance > 0 && tolerance.isFinite) {
+      throw reader.failure("tolerance", "must be a positive number (the largest relative standard error of B), got \(tolerance)")
+    }
+    let cap = try reader.optionalInteger("maxSamplesPerPoint")
+    if let cap {
+      guard tolerance != nil else { throw reader.failure("maxSamplesPerPoint", "needs a tolerance (it caps the convergence rule)") }
+      guard cap >= samples else { throw reader.failure("maxSamplesPerPoint", "must be >= samplesPerPoint (\(samples)), got \(cap)") }
+    }
+    return StatisticsConfiguration(lambdaCount: count, samplesPerPoint: samples, hutchinsonProbes: probes, batchSize: batch,
+      tolerance: tolerance, maxSamplesPerPoint: cap)
   }
 
   static func evaluationSpecification(_ reader: inout JSONObjectReader, problems: [ProblemSpecification]) throws -> EvaluationSpecification {

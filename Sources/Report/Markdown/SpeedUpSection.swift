@@ -21,7 +21,9 @@ enum SpeedUpSection {
       seeds that reached it; 100% when the first evaluation already reached it). A run that never reaches a target (or diverged) counts as infinitely many steps. \
       Intervals: \(level)% percentile bootstrap over seeds, \(context.options.resamples) resamples. Wall and CPU \
       time are training time with evaluations excluded; CPU time counts every thread of the process and is \
-      less sensitive than wall time to other processes on the machine.
+      less sensitive than wall time to other processes on the machine. A run with Analytic-Precond statistics \
+      is also charged, in both, the whole one-off wall time of estimating them (computed once per teacher and \
+      shared by every seed and arm, so this is the worst case for the analytic arms).
       """)
     if let load = LoadSummary.of(context.results.selectedRuns()) {
       let range = "\(Cell.number(load.lowest))-\(Cell.number(load.highest))"

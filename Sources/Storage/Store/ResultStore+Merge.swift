@@ -52,10 +52,10 @@ extension ResultStore {
             FROM shard.cells;
           INSERT INTO main.runs (uid, cell_id, machine_id, commit_sha, commit_dirty, status, status_step,
                                  status_message, started_at, finished_at, coefficient_seconds, process_id,
-                                 host, process_start, load_start)
+                                 host, process_start, load_start, statistics_json)
             SELECT r.uid, mc.id, r.machine_id, r.commit_sha, r.commit_dirty, r.status, r.status_step,
                    r.status_message, r.started_at, r.finished_at, r.coefficient_seconds, r.process_id,
-                   r.host, r.process_start, r.load_start
+                   r.host, r.process_start, r.load_start, r.statistics_json
             FROM shard.runs r
               JOIN shard.cells sc ON sc.id = r.cell_id
               JOIN main.cells mc ON mc.suite = sc.suite AND mc.spec_hash = sc.spec_hash AND mc.seed = sc.seed
@@ -86,8 +86,10 @@ extension ResultStore {
           """, [.integer(before)])
         try database.execute(
           """
-          INSERT INTO main.coefficients (run_id, row_index, t, s, a, b, l, s_statistic, alpha, beta, flagged)
-            SELECT mr.id, x.row_index, x.t, x.s, x.a, x.b, x.l, x.s_statistic, x.alpha, x.beta, x.flagged
+          INSERT INTO main.coefficients (run_id, row_index, t, s, a, b, l, s_statistic, alpha, beta, flagged,
+                                         a_se, b_se, l_se, s_statistic_se)
+            SELECT mr.id, x.row_index, x.t, x.s, x.a, x.b, x.l, x.s_statistic, x.alpha, x.beta, x.flagged,
+                   x.a_se, x.b_se, x.l_se, x.s_statistic_se
             FROM shard.coefficients x \(newRuns)
           """, [.integer(before)])
         try database.execute(

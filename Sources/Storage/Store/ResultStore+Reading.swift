@@ -1,4 +1,6 @@
 import CanonicalJSON
+import Distillation
+import Foundation
 import Harness
 
 /// The read side: suites and everything recorded for them.
@@ -64,7 +66,7 @@ extension ResultStore {
              m.swift_version, m.build_configuration,
              k.sha, k.dirty, k.date,
              r.status, r.status_step, r.status_message, r.started_at, r.finished_at,
-             r.process_id, r.host, r.coefficient_seconds, r.load_start
+             r.process_id, r.host, r.coefficient_seconds, r.statistics_json, r.load_start
       FROM runs r
         JOIN cells c ON c.id = r.cell_id
         JOIN machines m ON m.id = r.machine_id
@@ -101,6 +103,13 @@ extension ResultStore {
       guard let started = try timestamp(try row.text(24), "started_at") else {
         throw StorageError.malformedRow(path: path, detail: "run \(id) has no start time")
       }
+      var statistics: StatisticsCost? = nil
+      if let text = try row.optionalText(29) {
+        guard let record = StatisticsCost(json: text) else {
+          throw StorageError.malformedRow(path: path, detail: "run \(id) has statistics_json that is not a statistics record")
+        }
+        statistics = record
+      }
       return RunRecord(
         id: RunID(id), uid: try row.text(1), cell: cell, machine: machine, commit: commit,
         status: status,
@@ -108,7 +117,7 @@ extension ResultStore {
         startedAt: started,
         finishedAt: try timestamp(try row.optionalText(25), "finished_at"),
         processID: Int32(truncatingIfNeeded: try row.int64(26)), host: try row.text(27),
-        coefficientSeconds: try row.optionalDouble(28), loadAtStart: try row.optionalDouble(29))
+        coefficientSeconds: try row.optionalDouble(28), statistics: statistics, loadAtStart: try row.optionalDouble(30))
     }
     records.sort { $0.id < $1.id }
     guard !records.isEmpty else { return [] }
@@ -143,7 +152,7 @@ extension ResultStore {
     var coefficientsByRun: [Int64: [CoefficientRow]] = [:]
     _ = try database.query(
       """
-      SELECT run_id, t, s, a, b, l, s_statistic, alpha, beta, flagged FROM coefficients
+      SELECT run_id, t, s, a, b, l, s_statistic, alpha, beta, flagged, a_se, b_se, l_se, s_statistic_se FROM coefficients
       WHERE \(runCondition) ORDER BY run_id, row_index
       """, values
     ) { row in
@@ -152,7 +161,8 @@ extension ResultStore {
           t: try row.double(1), s: try row.double(2), a: try row.double(3), b: try row.double(4),
           l: try row.optionalDouble(5), sStatistic: try row.optionalDouble(6),
           alpha: try row.optionalDouble(7),
-          beta: try row.optionalDouble(8), flagged: try row.bool(9)))
+          beta: try row.optionalDouble(8), flagged: try row.bool(9), aError: try row.optionalDouble(10),
+          bError: try row.optionalDouble(11), lError: try row.optionalDouble(12), sStatisticError: try row.optionalDouble(13)))
     }
     var gapsByRun: [Int64: [GapRow]] = [:]
     _ = try database.query(

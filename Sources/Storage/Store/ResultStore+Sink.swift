@@ -1,4 +1,5 @@
 import CanonicalJSON
+import Distillation
 import Foundation
 import Harness
 
@@ -141,7 +142,7 @@ extension ResultStore {
   }
 
   /// Records the coefficient rows (replacing earlier ones of the run) and their cost.
-  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, run: RunID)
+  public func recordCoefficients(_ rows: [CoefficientRow], computeSeconds: Double, statistics: StatisticsCost?, run: RunID)
     throws
   {
     try locked {
@@ -150,20 +151,21 @@ extension ResultStore {
         try database.execute("DELETE FROM coefficients WHERE run_id = ?", [.integer(run.rawValue)])
         let insert = try database.prepare(
           """
-          INSERT INTO coefficients (run_id, row_index, t, s, a, b, l, s_statistic, alpha, beta, flagged)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO coefficients (run_id, row_index, t, s, a, b, l, s_statistic, alpha, beta, flagged,
+                                    a_se, b_se, l_se, s_statistic_se)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
         for (index, row) in rows.enumerated() {
           try insert.run([
             .integer(run.rawValue), .int(index), .real(row.t), .real(row.s), .real(row.a),
             .real(row.b),
             .real(row.l), .real(row.sStatistic), .real(row.alpha), .real(row.beta),
-            .bool(row.flagged),
+            .bool(row.flagged), .real(row.aError), .real(row.bError), .real(row.lError), .real(row.sStatisticError),
           ])
         }
         try database.execute(
-          "UPDATE runs SET coefficient_seconds = ? WHERE id = ?",
-          [.real(computeSeconds), .integer(run.rawValue)])
+          "UPDATE runs SET coefficient_seconds = ?, statistics_json = ? WHERE id = ?",
+          [.real(computeSeconds), .text(statistics?.json), .integer(run.rawValue)])
       }
     }
   }

@@ -183,6 +183,15 @@ public enum Schema {
         ALTER TABLE runs ADD COLUMN load_start REAL;
         ALTER TABLE evaluations ADD COLUMN load_average REAL;
         """),
+    Migration(
+      version: 5, summary: "standard errors of the coefficients and what the Analytic-Precond statistics took",
+      sql: """
+        ALTER TABLE coefficients ADD COLUMN a_se REAL;
+        ALTER TABLE coefficients ADD COLUMN b_se REAL;
+        ALTER TABLE coefficients ADD COLUMN l_se REAL;
+        ALTER TABLE coefficients ADD COLUMN s_statistic_se REAL;
+        ALTER TABLE runs ADD COLUMN statistics_json TEXT;
+        """),
   ]
 
   /// Applies the migrations after the database's version, up to `target` (default: all), each

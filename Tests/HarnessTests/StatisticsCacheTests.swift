@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import Diffusion
+import Distillation
+import Harness
+import TensorCore
+import TestSupport
+
+/// A small estimate standing in for a computed one.
+func stubEstimate(_ value: Double) -> StatisticsEstimate {
+  let grid = AnalyticStatistics.lambdaGrid(count: 4)
+  return StatisticsEstimate(lambdas: grid, linear: [value, 0.2, 0.3, 0.4], growth: [0, -0.1, -0.2, -0.3],
+    linearReplicates: [[value, 0.2, 0.3, 0.4], [value, 0.21, 0.3, 0.4]], growthReplicates: [[0, -0.1, -0.2, -0.3], [0, -0.1, -0.2, -0.31]],
+    cost: StatisticsCost(seconds: 1.5, lambdaCount: 4, samplesPerPoint: 64, probesPerSample: 0, rounds: 1))
+}
+
+@Suite("Statistics cache", .serialized)
+struct StatisticsCacheTests {
+  @Test("A cache hit returns the stored estimate unchanged and computes nothing")
+  func hit() throws {
+    let directory = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let cache = StatisticsCache(directory: directory.path)
+    let configuration = StatisticsConfiguration(lambdaCount: 4, samplesPerPoint: 64)
+    var computed = 0
+    let first = try cache.estimateOrLoad(teacher: "exact(bandwidth=0)", dataHash: "abc", configuration: configuration, jumpTimes: [1, 2]) {
+      computed += 1
+      return stubEstimate(0.1)
+    }
+    let second = try cache.estimateOrLoad(teacher: "exact(bandwidth=0)", dataHash: "abc", configuration: configuration, jumpTimes: [2, 1]) {
+      computed += 1
+      return stubEstimate(0.9)
+    }
+    #expect(computed == 1 && !first.cached && second.cached)
+    #expect(first.estimate == second.estimate)
+    // Another teacher, data set or configuration is another entry.
+    _ = try cache.estimateOrLoad(teacher: "exact(bandwidth=0)", dataHash: "abd", configuration: configuration, jumpTimes: [1, 2]) {
+      computed += 1
+      return stubEstimate(0.5)
+    }
+    var tighter = configuration
+    tighter.tolerance = 0.01
+    _ = try cache.estimateOrLoad(teacher: "exact(bandwidth=0)", dataHash: "abc", configuration: tighter, jumpTimes: [1, 2]) {
+      computed += 1
+      return stubEstimate(0.5)
+    }
+    #expect(computed == 3)
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    #expect(files.filter { $0.hasPrefix("statistics-") && $0.hasSuffix(".json") }.count == 3)
+    #expect(!files.contains { $0.contains(".tmp-") })
+  }
+
+  @Test("A corrupt cache file is an error that names the file", arguments: ["not json", "{\"key\": \"x\"}"])
+  func corrupt(contents: String) throws {
+    let directory = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let cache = StatisticsCache(directory: directory.path)
+    let configuration = StatisticsConfiguration(lambdaCount: 4, samplesPerPoint: 64)
+    let key = StatisticsCache.key(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: [])
+    try Data(contents.utf8).write(to: URL(fileURLWithPath: cache.path(forKey: key)))
+    do {
+      _ = try cache.estimateOrLoad(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: []) { stubEstimate(0.1) }
+      Issue.record("a corrupt file was accepted")
+    } catch let error as StatisticsCacheError {
+      #expect("\(error)".contains(cache.path(forKey: key)) && "\(error)".contains("corrupt"))
+    }
+  }
+
+  @Test("Runs with different seeds share one estimate; a corrupt cache file fails the cell with its name")
+  func sharedAcrossSeeds() throws {
+    var suite = try miniature(cells: [.analytic, .analyticBackward], steps: 10)
+    suite.seeds = [1, 2]
+    suite.statistics = StatisticsConfiguration(lambdaCount: 16, samplesPerPoint: 128)
+    let checkpoints = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: checkpoints) }
+    let sink = InMemoryResultSink()
+    let summary = try SuiteRunner.run(suite, sink: sink, options: options(checkpoints: checkpoints))
+    #expect(summary.completed == 4, "\(summary.failures)")
+    let runs = sink.results(suite: suite.name)?.runs ?? []
+    let statisticsDirectory = checkpoints.appendingPathComponent("statistics")
+    let files = try FileManager.default.contentsOfDirectory(atPath: statisticsDirectory.path).filter { $0.hasSuffix(".json") }
+    #expect(files.count == 1)
+    for arm in [Preconditioning.analytic, .analyticBackward] {
+      let armRuns = runs.filter { $0.run.cell.preconditioning == arm.rawValue }
+      #expect(armRuns.count == 2)
+      // Same coefficients, standard errors and one-off cost for both seeds.
+      #expect(armRuns[0].coefficients == armRuns[1].coefficients)
+      #expect(armRuns[0].run.coefficientSeconds == armRuns[1].run.coefficientSeconds)
+      #expect(armRuns[0].run.statistics != nil && armRuns[0].run.statistics == armRuns[1].run.statistics)
+      #expect(armRuns[0].coefficients.allSatisfy { $0.bError != nil && $0.aError != nil && $0.lError != nil })
+      #expect(armRuns[0].coefficients.contains { ($0.bError ?? 0) > 0 })
+    }
+    // The analytic cells' spec hashes carry the estimator version; other cells' do not change.
+    #expect(runs.allSatisfy { $0.run.cell.configuration.contains("\"statisticsEstimator\":\(StatisticsEstimator.version)") })
+
+    let file = statisticsDirectory.appendingPathComponent(files[0])
+    try Data("{".utf8).write(to: file)
+    let again = try SuiteRunner.run(suite, sink: InMemoryResultSink(), options: options(checkpoints: checkpoints))
+    #expect(again.failed == 4)
+    #expect(again.failures.allSatisfy { $0.contains(file.path) && $0.contains("corrupt") })
+  }
+
+  @Test("Statistics that miss the suite's tolerance fail the cell, naming the jump, and are recorded")
+  func notConverged() throws {
+    var suite = try miniature(cells: [.analytic], steps: 10)
+    suite.statistics = StatisticsConfiguration(lambdaCount: 16, samplesPerPoint: 64, tolerance: 1e-7, maxSamplesPerPoint: 128)
+    let checkpoints = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: checkpoints) }
+    let sink = InMemoryResultSink()
+    let summary = try SuiteRunner.run(suite, sink: sink, options: options(checkpoints: checkpoints))
+    #expect(summary.failed == 1)
+    #expect(summary.failures.first?.contains("did not converge") == true && summary.failures.first?.contains("jump t ") == true)
+    let run = try #require(sink.results(suite: suite.name)?.runs.first)
+    #expect(run.run.status == .failed)
+    #expect(run.run.statistics?.converged == false && run.run.statistics?.samplesPerPoint == 128 && run.run.statistics?.rounds == 2)
+    #expect(!run.coefficients.isEmpty)
+  }
+}
+
+@Suite("Suite files: the statistics section")
+struct StatisticsSectionTests {
+  static let original = "\"statistics\": {\"lambdaCount\": 48, \"samplesPerPoint\": 512}"
+
+  func parse(_ statistics: String) throws -> SuiteSpecification {
+    let base = try String(contentsOf: repositoryRoot().appendingPathComponent("Benchmarks/Suites/smoke.json"), encoding: .utf8)
+    #expect(base.contains(Self.original), "fixture drifted")
+    let text = base.replacingOccurrences(of: Self.original, with: "\"statistics\": " + statistics)
+    return try SuiteParser.parse(bytes: Array(text.utf8), name: "smoke", file: "smoke.json")
+  }
+
+  @Test("tolerance and maxSamplesPerPoint are read; without them the configuration (and spec hash) is unchanged")
+  func reads() throws {
+    let rule = try parse("{\"lambdaCount\": 48, \"samplesPerPoint\": 512, \"tolerance\": 0.01, \"maxSamplesPerPoint\": 8192}")
+    #expect(rule.statistics.tolerance == 0.01 && rule.statistics.maxSamplesPerPoint == 8192)
+    let plain = try parse("{\"lambdaCount\": 48, \"samplesPerPoint\": 512}")
+    #expect(plain.statistics.tolerance == nil && plain.statistics.maxSamplesPerPoint == nil)
+    #expect(!canonicalJSON(plain.statistics).contains("tolerance"))
+  }
+
+  @Test("Impossible rules are rejected with the key path", arguments: [
+    ("{\"tolerance\": 0}", "statistics.tolerance"),
+    ("{\"tolerance\": -0.5}", "statistics.tolerance"),
+    ("{\"maxSamplesPerPoint\": 9000}", "statistics.maxSamplesPerPoint"),
+    ("{\"samplesPerPoint\": 512, \"tolerance\": 0.01, \"maxSamplesPerPoint\": 100}", "statistics.maxSamplesPerPoint"),
+  ])
+  func rejects(statistics: String, key: String) {
+    do {
+      _ = try parse(statistics)
+      Issue.record("accepted \(statistics)")
+    } catch {
+      #expect("\(error)".contains(key), "\(error)")
+    }
+  }
+}
