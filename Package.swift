@@ -51,8 +51,8 @@ let package = Package(
     module(
       "Harness",
       ["CanonicalJSON", "Datasets", "Diffusion", "Distillation", "Metrics", "NeuralNet", "TensorCore"]),
-    module("Storage", ["CanonicalJSON", "Harness", "CSQLite"]),
-    module("Report", ["Harness", "Metrics"]),
+    module("Storage", ["CanonicalJSON", "Distillation", "Harness", "CSQLite"]),
+    module("Report", ["Distillation", "Harness", "Metrics"]),
     module("SyntheticResults", ["CanonicalJSON", "Diffusion", "Harness", "TensorCore"]),
     .executableTarget(
       name: "precond-bench",
@@ -79,7 +79,7 @@ let package = Package(
       "HarnessTests",
       ["CanonicalJSON", "Diffusion", "Distillation", "Harness", "Metrics", "SyntheticResults", "TensorCore"]),
     tests("StorageTests", ["CSQLite", "Harness", "Storage", "SyntheticResults"]),
-    tests("ReportTests", ["Harness", "Report", "SyntheticResults"]),
+    tests("ReportTests", ["Distillation", "Harness", "Report", "SyntheticResults"]),
     tests("PrecondBenchTests", ["precond-bench"]),
   ]
 )

@@ -2,6 +2,7 @@ import Distillation
 import Foundation
 import Harness
 import Report
+import SyntheticResults
 import Testing
 
 @Suite("Reports: Analytic-Precond statistics")
