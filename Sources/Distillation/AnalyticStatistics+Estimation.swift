@@ -9,7 +9,7 @@ import TensorCore
 #endif
 
 extension AnalyticStatistics {
-  /// Estimates `l` and `s` on the lambda grid from a teacher and its training set (math.md
+  /// Estimates `l` and `s` on the lambda grid from a teacher and its training set (docs/math.md
   /// section 5). At grid point `j`, sample `i` is `x_t = x0 + t eps` with `x0` the training point
   /// drawn by `RandomStream(seed, .statistics, 2j)` and `eps` from `RandomStream(seed, .statistics,
   /// 2j+1)`, both at sample index `i`. Traces are exact for `ExactTraceDenoiser` teachers and
