@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden run of PrecondBench's distillation trainer, re-derived in float64 NumPy (issue 11, item 5).
 
-Written from the formulas (math.md sections 1-5 and the documented conventions of the trainer),
+Written from the formulas (docs/math.md sections 1-5 and the documented conventions of the trainer),
 not from the Swift code's structure: the gradients are derived by hand below and checked by
 central finite differences with --check-gradients.
 

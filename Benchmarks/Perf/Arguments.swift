@@ -13,7 +13,7 @@ struct PerfFailure: Error {
   let code: Int32
   let message: String
 
-  /// A usage error: exit code 64, as in `harness.md`.
+  /// A usage error: exit code 64, as in docs/harness.md ("Exit codes").
   static func usage(_ message: String) -> PerfFailure { PerfFailure(code: 64, message: message) }
 }
 

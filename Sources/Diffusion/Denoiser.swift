@@ -1,7 +1,7 @@
 import TensorCore
 
 /// A denoiser `D(x, t) ~ E[x0 | x_t = x]` over a batch, one noise level per sample: the teacher
-/// of a distillation (math.md section 2).
+/// of a distillation (docs/math.md section 2).
 public protocol Denoiser: Sendable {
   /// The shape of one sample (`[d]` or `[c, h, w]`).
   var sampleShape: [Int] { get }

@@ -7,7 +7,7 @@ import TensorCore
 
 /// The exact optimal denoiser of a finite training set `{x_k}`, optionally smoothed by a bandwidth
 /// `sigma0 >= 0`: the Gaussian mixture with `pi_k = 1/n`, `mu_k = x_k`, `sigma_k = sigma0`
-/// (math.md section 2).
+/// (docs/math.md section 2).
 ///
 /// For a batch it is two matrix products: the distances `|x - x_k|^2 = |x|^2 - 2 x.x_k + |x_k|^2`
 /// from `X x^T`, a softmax over `k` with scale `1 / (2 (sigma0^2 + t^2))`, then `W X`. With

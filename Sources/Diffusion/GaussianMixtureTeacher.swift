@@ -22,8 +22,8 @@ public struct MixtureComponent: Sendable, Hashable, Codable {
   }
 }
 
-/// The exact denoiser of a Gaussian mixture `sum_k pi_k N(mu_k, sigma_k^2 I)` (math.md section 2),
-/// computed in Double with log-sum-exp weights, stable from t = 0.002 to 80:
+/// The exact denoiser of a Gaussian mixture `sum_k pi_k N(mu_k, sigma_k^2 I)`
+/// (docs/math.md section 2), computed in Double with log-sum-exp weights, stable from t = 0.002 to 80:
 /// `w_k ∝ pi_k N(x; mu_k, (sigma_k^2 + t^2) I)`, `m_k = mu_k + sigma_k^2/(sigma_k^2 + t^2) (x - mu_k)`,
 /// `D = sum_k w_k m_k`, `tr grad D = t^-2 [sum_k w_k (d sigma_k^2 t^2/(sigma_k^2 + t^2) + |m_k|^2) - |D|^2]`.
 public struct GaussianMixtureTeacher: ExactTraceDenoiser {
@@ -55,7 +55,8 @@ public struct GaussianMixtureTeacher: ExactTraceDenoiser {
   }
 
   /// The standard deviation of the data averaged over dimensions:
-  /// `sqrt( sum_k pi_k (sigma_k^2 + |mu_k - mu|^2 / d) )` (the `sigmaData` of math.md section 1).
+  /// `sqrt( sum_k pi_k (sigma_k^2 + |mu_k - mu|^2 / d) )` (the `sigmaData` of docs/math.md
+  /// section 1).
   public var standardDeviation: Double {
     let mu = mean
     var v = 0.0

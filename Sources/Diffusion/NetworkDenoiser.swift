@@ -2,7 +2,7 @@ import Autodiff
 import NeuralNet
 import TensorCore
 
-/// A network teacher: an EDM-preconditioned raw network (math.md section 2),
+/// A network teacher: an EDM-preconditioned raw network (docs/math.md section 2),
 /// `D(x, t) = cSkip(t) x + cOut(t) F(cIn(t) x, cNoise(t))`.
 public struct NetworkDenoiser: Denoiser {
   /// The raw network `F` (one noise input).

@@ -1,7 +1,7 @@
 import TensorCore
 
 /// Steps of the probability-flow ODE `dx/dt = (x - D(x, t)) / t` of a denoiser (EDM "VE" form,
-/// math.md section 1), per sample: row `b` goes from `from[b]` to `to[b]`.
+/// docs/math.md section 1), per sample: row `b` goes from `from[b]` to `to[b]`.
 public struct ProbabilityFlow: Sendable {
   /// The teacher.
   public let denoiser: any Denoiser

@@ -8,7 +8,7 @@ import TensorCore
   import Darwin
 #endif
 
-/// Everything that determines a network teacher (EDM training, math.md section 2); with the
+/// Everything that determines a network teacher (EDM training, docs/math.md section 2); with the
 /// dataset's content hash it keys the teacher cache.
 public struct TeacherTrainingConfiguration: Codable, Hashable, Sendable {
   /// The raw network.

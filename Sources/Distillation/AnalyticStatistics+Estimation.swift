@@ -13,7 +13,7 @@ extension AnalyticStatistics {
   /// to a run, so every seed of every analytic arm shares one estimate.
   public static let estimateSeed: UInt64 = 0x5354_4154
 
-  /// Estimates `l` and `s` on the lambda grid from a teacher and its training set (math.md
+  /// Estimates `l` and `s` on the lambda grid from a teacher and its training set (docs/math.md
   /// section 5) with `configuration.samplesPerPoint` samples per point, one round and no
   /// convergence rule: `StatisticsEstimator.estimate(...).statistics`.
   public static func estimate(

@@ -8,7 +8,7 @@ import TensorCore
   import Darwin
 #endif
 
-/// How the Analytic-Precond statistics are estimated (math.md section 5).
+/// How the Analytic-Precond statistics are estimated (docs/math.md section 5).
 public struct StatisticsConfiguration: Codable, Hashable, Sendable {
   /// Points of the lambda grid (default 120), uniform in `[-ln tMax, -ln tMin]`.
   public var lambdaCount: Int
@@ -40,7 +40,7 @@ public struct StatisticsConfiguration: Codable, Hashable, Sendable {
   }
 }
 
-/// The teacher statistics of Analytic-Precond on a lambda grid (math.md section 5,
+/// The teacher statistics of Analytic-Precond on a lambda grid (docs/math.md section 5,
 /// a reconstruction: the paper has no public code) and the jump coefficients they define.
 ///
 /// `l(lambda) = E[tr grad_x D(x_t, t)] / d`; `s(lambda) = E<g1, g> / E|g|^2` with `g = D - l x` and

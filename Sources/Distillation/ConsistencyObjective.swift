@@ -12,7 +12,7 @@ public enum JumpRole: Sendable {
   case target
 }
 
-/// The estimate and target of the CD and CTM objectives (math.md section 4), for any jump
+/// The estimate and target of the CD and CTM objectives (docs/math.md section 4), for any jump
 /// function, so that the objective can be checked with an exact flow map in place of a network.
 public enum ConsistencyObjective {
   /// The per-sample times a step drew.

@@ -14,7 +14,7 @@ public struct GapMeasurement: Sendable, Hashable, Codable {
   public var jumpError: Double
 }
 
-/// The diagnostics of math.md section 6 that need only the teacher and a jumper.
+/// The diagnostics of docs/math.md section 6 that need only the teacher and a jumper.
 public enum Diagnostics {
   /// The teacher flow `Phi_{t->s}` per row: a fine Heun solve with `substeps` steps uniform in
   /// `log t` (exact up to solver error; the analytic teachers' denoisers are exact).
@@ -74,7 +74,7 @@ public enum Diagnostics {
     return states
   }
 
-  /// Trajectory alignment (math.md section 6) of a student's multistep states against the
+  /// Trajectory alignment (docs/math.md section 6) of a student's multistep states against the
   /// teacher's states on the same grid: the mean over states of `|x_student - x_teacher|^2 / d`
   /// (per sample, `d` its dimension), and the final term. A non-finite student state counts as
   /// infinitely far.

@@ -1,7 +1,7 @@
 import Diffusion
 import NeuralNet
 
-/// The weight of the auxiliary denoising-score-matching loss of CTM (math.md section 4).
+/// The weight of the auxiliary denoising-score-matching loss of CTM (docs/math.md section 4).
 public enum DenoisingLossWeighting: Hashable, Sendable {
   /// CTM's adaptive weight `|grad_last L_CTM| / (|grad_last L_DSM| + 1e-4)`, clamped to [0, 1e4].
   case adaptive
@@ -50,7 +50,7 @@ extension DenoisingLossWeighting: Codable {
   }
 }
 
-/// Everything that determines a distillation run (style habit 12): one Codable value, stored with
+/// Everything that determines a distillation run : one Codable value, stored with
 /// every result.
 public struct DistillationConfiguration: Codable, Hashable, Sendable {
   /// CD or CTM.
@@ -107,7 +107,7 @@ public struct DistillationConfiguration: Codable, Hashable, Sendable {
   public var problems: [String] {
     var out = [String]()
     if !method.admits(preconditioning) {
-      out.append("preconditioning 'edm' is for CD only: on trajectories EDM's coefficients extended to jumps are exactly 'ctm' (math.md section 3); use 'ctm'")
+      out.append("preconditioning 'edm' is for CD only: on trajectories EDM's coefficients extended to jumps are exactly 'ctm' (docs/math.md section 3); use 'ctm'")
     }
     if gridCount < 2 { out.append("gridCount must be >= 2, got \(gridCount)") }
     if let k = maxJump, k < 1 { out.append("maxJump must be >= 1, got \(k)") }

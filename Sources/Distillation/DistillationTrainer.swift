@@ -35,8 +35,8 @@ public struct StepInputs: Sendable {
   public var denoisingNoise: Tensor
 }
 
-/// Trains a CD or CTM student against a teacher (math.md section 4), deterministically: every draw
-/// comes from `RandomStream(seed, purpose, step)` at the sample's index in the minibatch.
+/// Trains a CD or CTM student against a teacher (docs/math.md section 4), deterministically:
+/// every draw comes from `RandomStream(seed, purpose, step)` at the sample's index in the minibatch.
 ///
 /// CTM, per minibatch: `k` in `1..K` with `P(k) ∝ k` (`.jumpLength`); per sample `n ~ U{0..N-1-k}`
 /// (`.timeIndex`), `j ~ U{n+k..N-1}` (`.jumpTarget`); `t = t_n`, `u = t_{n+k}`, `s = t_j`;

@@ -2,8 +2,8 @@ import Autodiff
 import Diffusion
 import TensorCore
 
-/// A preconditioning as a value that returns coefficients (style habit 1): `A(t, s)`, `B(t, s)` of
-/// `f = A x_t + B F` for every variant of math.md section 3, and the one place where they are
+/// A preconditioning as a value that returns coefficients: `A(t, s)`, `B(t, s)` of
+/// `f = A x_t + B F` for every variant of docs/math.md section 3, and the one place where they are
 /// combined with a network output (`combine`).
 public struct Jumper: Sendable {
   /// The preconditioning.
@@ -27,7 +27,7 @@ public struct Jumper: Sendable {
   public init(preconditioning: Preconditioning, sigmaData: Double, statistics: AnalyticStatistics? = nil,
               tMin: Double = NoiseRange.tMin, precomputedTimes: [Double] = []) {
     precondition(!preconditioning.needsStatistics || statistics != nil,
-      "Jumper: \(preconditioning.rawValue) needs the teacher statistics of math.md section 5")
+      "Jumper: \(preconditioning.rawValue) needs the teacher statistics of docs/math.md section 5")
     self.preconditioning = preconditioning
     self.edm = EDMPreconditioning(sigmaData: sigmaData)
     self.statistics = preconditioning == .analyticL ? statistics?.withoutGrowth : statistics

@@ -1,7 +1,8 @@
 import Diffusion
 
-/// A preconditioning of a trajectory jumper (math.md section 3): how the raw network output `F`
-/// is mixed with the input, `f(x_t, t, s) = A(t, s) x_t + B(t, s) F(cIn(t) x_t, cNoise(t), cNoise(s))`.
+/// A preconditioning of a trajectory jumper (docs/math.md section 3): how the raw network output
+/// `F` is mixed with the input,
+/// `f(x_t, t, s) = A(t, s) x_t + B(t, s) F(cIn(t) x_t, cNoise(t), cNoise(s))`.
 public enum Preconditioning: String, Codable, Sendable, CaseIterable, Hashable {
   /// EDM's preconditioning as consistency models use it, boundary at tMin (CD only).
   case edm
@@ -31,7 +32,7 @@ public enum Preconditioning: String, Codable, Sendable, CaseIterable, Hashable {
   }
 }
 
-/// The distillation method (math.md section 4).
+/// The distillation method (docs/math.md section 4).
 public enum DistillationMethod: String, Codable, Sendable, CaseIterable, Hashable {
   /// Consistency distillation (Song et al. 2023): jumps always end at tMin.
   case cd
@@ -47,7 +48,7 @@ public enum DistillationMethod: String, Codable, Sendable, CaseIterable, Hashabl
   }
 
   /// Whether `preconditioning` may be used with this method. `edm` exists only for CD: on
-  /// trajectories its extension to jumps *is* `ctm` (math.md section 3).
+  /// trajectories its extension to jumps *is* `ctm` (docs/math.md section 3).
   public func admits(_ preconditioning: Preconditioning) -> Bool {
     switch (self, preconditioning) {
     case (.ctm, .edm): return false

@@ -3,7 +3,7 @@ import Diffusion
 import NeuralNet
 import TensorCore
 
-/// How a student generates (math.md section 4, "Sampling").
+/// How a student generates (docs/math.md section 4, "Sampling").
 public enum SamplerKind: String, Codable, Sendable, CaseIterable, Hashable {
   /// CTM's deterministic multistep sampler (gamma = 0): `x <- f(x, t_i, t_{i+1})`.
   case deterministic

@@ -5,7 +5,7 @@ import TensorCore
 
 /// A student: a raw network `F(x, cNoise(t), cNoise(s))` with a jumper. Its trajectory jump is
 /// `f_theta(x_t, t, s) = A(t, s) x_t + B(t, s) F(cIn(t) x_t, cNoise(t), cNoise(s))` and its denoiser
-/// `D_theta(x_t, t, s) = cSkip(t) x_t + cOut(t) F(...)` (math.md sections 2–3).
+/// `D_theta(x_t, t, s) = cSkip(t) x_t + cOut(t) F(...)` (docs/math.md sections 2–3).
 public struct Student: Sendable {
   /// The raw network (two noise inputs).
   public let network: any Network

@@ -6,7 +6,7 @@ import TensorCore
 /// `e = silu( W2 silu( sum_j W1_j fourier(c_j) + b1 ) + b2 )`, shape `[batch, width]`.
 ///
 /// Input `j > 0` (the student's `s`) can start with zero weights so that at initialisation the
-/// student equals the teacher it was copied from (math.md section 2).
+/// student equals the teacher it was copied from (docs/math.md section 2).
 public struct TimeConditioning: Sendable {
   /// The Fourier features of each time input.
   public let fourier: NoiseEmbedding

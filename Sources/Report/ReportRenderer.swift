@@ -1,6 +1,6 @@
 import Harness
 
-/// Renders a suite's results as a Markdown report with SVG figures beside it (harness.md,
+/// Renders a suite's results as a Markdown report with SVG figures beside it (docs/harness.md,
 /// "Reports"). Pure: the same records give byte-identical files; nothing reads the clock or the
 /// file system.
 public enum ReportRenderer {

@@ -43,7 +43,7 @@ struct JumpQuery {
       throw CommandFailure.usage("give either --t T --s S or --grid N\n\n\(usage)")
     }
     if preconditioning == .edm, pairs.contains(where: { $0.s != tMin }) {
-      throw CommandFailure.usage("edm is CD's preconditioning: its jumps end at s = tMin = \(tMin); on trajectories use ctm (math.md section 3)")
+      throw CommandFailure.usage("edm is CD's preconditioning: its jumps end at s = tMin = \(tMin); on trajectories use ctm (docs/math.md section 3)")
     }
     loaded = try LoadedTeacher.load(path: try arguments.required("--teacher"),
       sampleCount: try arguments.integer("--samples", in: Self.samplesRange) ?? 4096)
@@ -67,8 +67,8 @@ enum CoefficientsCommand: Subcommand {
     usage: """
       USAGE: precond-bench coefficients --precond NAME --teacher SPEC (--t T --s S | --grid N) [options] [--json]
 
-      Prints A and B of f = A x_t + B F (math.md section 3) and, for the analytic variants, alpha, beta
-      and l; jumps whose |B| exceeds 10x CTM's are flagged as ill-conditioned.
+      Prints A and B of f = A x_t + B F (docs/math.md section 3) and, for the analytic variants,
+      alpha, beta and l; jumps whose |B| exceeds 10x CTM's are flagged as ill-conditioned.
 
       OPTIONS:
         --precond NAME      edm | ctm | analytic | analytic-backward | analytic-l
@@ -116,7 +116,7 @@ enum CoefficientsCommand: Subcommand {
       return .ok
     }
     Console.out("\(query.preconditioning.rawValue) on \(query.loaded.summary), sigmaData \(query.sigmaData)")
-    if let statistics { Console.out(String(format: "statistics estimated in %.2f s (math.md section 5, a reconstruction)", statistics.seconds)) }
+    if let statistics { Console.out(String(format: "statistics estimated in %.2f s (docs/math.md section 5, a reconstruction)", statistics.seconds)) }
     Console.out(String(repeating: " ", count: 0) + pad(["t", "s", "A", "B", "alpha", "beta", "l", ""]))
     for r in rows {
       Console.out(pad([format(r.t), format(r.s), format(r.A), format(r.B), r.alpha.map(format) ?? "-", r.beta.map(format) ?? "-",
@@ -135,7 +135,8 @@ enum GapCommand: Subcommand {
 
       For each jump (s < t): the consistency gap E|D* - D_phi|^2/d between the teacher denoiser and the
       optimal student denoiser, and the initial jump error E|f_init - Phi_{t->s}|^2/d of the jumper whose
-      network reproduces the teacher (math.md section 6). The flow Phi is a fine Heun solve of the teacher.
+      network reproduces the teacher (docs/math.md section 6). The flow Phi is a fine Heun solve of
+      the teacher.
 
       OPTIONS:
         --precond NAME      edm | ctm | analytic | analytic-backward | analytic-l

@@ -5,8 +5,9 @@ import Harness
 import Metrics
 import NeuralNet
 
-/// Maps the library's typed errors to the exit codes of harness.md: malformed or missing input
-/// is 65, a closed-choice mistake on the command line is 64, a failed benchmark 3, anything else 1.
+/// Maps the library's typed errors to the exit codes of docs/harness.md ("Exit codes"): malformed
+/// or missing input is 65, a closed-choice mistake on the command line is 64, a failed benchmark
+/// 3, anything else 1.
 func commandFailure(for error: any Error) -> CommandFailure {
   switch error {
   case let failure as CommandFailure: return failure

@@ -1,4 +1,4 @@
-/// The exit codes of `harness.md` ("Comparison and CI"); they exist only in the executable.
+/// The exit codes of docs/harness.md ("Exit codes"); they exist only in the executable.
 enum ExitCode: Int32 {
   case ok = 0
   case internalError = 1

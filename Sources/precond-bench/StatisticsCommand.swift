@@ -13,7 +13,7 @@ enum StatisticsEstimateCommand: Subcommand {
                                                [--seed S] [--cache DIR] [--teacher-cache DIR] [--json]
 
       Prepares each problem of the suite (default: fashion-mnist; its network teacher must be trained or is
-      trained now), then estimates the statistics of math.md section 5 with the suite's settings, once per
+      trained now), then estimates the statistics of docs/math.md section 5 with the suite's settings, once per
       teacher, as `run` does: with a tolerance the samples per point double until the relative standard
       error of B is below it on every jump of the training grid. Prints the samples, probes, rounds and
       seconds it took and the largest remaining relative standard error of B.

@@ -10,14 +10,14 @@ let sigmaData = 0.5
 let gaussianMean = [1.0, -0.5]
 let gaussian = GaussianMixtureTeacher(components: [MixtureComponent(weight: 1, mean: gaussianMean, variance: sigmaData * sigmaData)])
 
-/// Closed-form statistics of isotropic Gaussian data (math.md section 5, check 2).
+/// Closed-form statistics of isotropic Gaussian data (docs/math.md section 5, check 2).
 func gaussianStatistics(count: Int = 240) -> AnalyticStatistics {
   let grid = AnalyticStatistics.lambdaGrid(count: count)
   let l = grid.map { lam -> Double in let t = exp(-lam); return sigmaData * sigmaData / (sigmaData * sigmaData + t * t) }
   return AnalyticStatistics(lambdas: grid, linear: l, growth: l.map { -2 * $0 })
 }
 
-@Suite("Preconditionings (math.md sections 3 and 5)")
+@Suite("Preconditionings (docs/math.md sections 3 and 5)")
 struct PreconditioningTests {
   static let times = KarrasGrid(count: 18).times
 

@@ -48,7 +48,7 @@ struct AnalysisTests {
     #expect(reach?.trainingWallSeconds == 6)
     #expect(reach?.trainingCPUSeconds == 12)
     #expect(TimeToTarget.reach(of: target, in: makeRun("ctm", seed: 0, values: [3, 2])) == .never)
-    // Diverged after reaching: counts as never (harness.md).
+    // Diverged after reaching: counts as never (docs/harness.md, "Divergence").
     #expect(
       TimeToTarget.reach(of: target, in: makeRun("ctm", seed: 0, values: [0.5], status: .diverged))
         == .never)

@@ -1,6 +1,7 @@
 import Metrics
 
-/// The comparison of a candidate suite's runs with a baseline (harness.md, "Comparison and CI").
+/// The comparison of a candidate suite's runs with a baseline (docs/harness.md, "Comparison and
+/// CI").
 ///
 /// Cells are paired by spec hash and seed: a candidate cell is compared only with the baseline
 /// cell of the same spec hash (a cell of the same arm and seed under another spec hash is

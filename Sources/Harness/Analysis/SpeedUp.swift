@@ -59,7 +59,7 @@ public struct SpeedUpEntry: Sendable, Hashable {
   }
 }
 
-/// Speed-ups (math.md section 6): `steps_A(q) / steps_B(q)` of a preconditioning B over the
+/// Speed-ups (docs/math.md section 6): `steps_A(q) / steps_B(q)` of a preconditioning B over the
 /// reference A on each target q, as a ratio of medians over seeds with a percentile bootstrap
 /// interval (a run that never reaches q counts as infinite), and the same on wall time.
 public enum SpeedUp {

@@ -1,4 +1,4 @@
-/// When a run first reached a quality target (math.md section 6, "Speed-up").
+/// When a run first reached a quality target (docs/math.md section 6, "Speed-up").
 public struct TargetReach: Sendable, Hashable {
   /// The first evaluated training step whose metric reaches the target; infinite if never.
   public var step: Double
@@ -36,9 +36,9 @@ public enum TimeToTarget {
   ///
   /// The first evaluation (by step) whose value of the target's metric reaches the threshold
   /// gives the step and the training wall/CPU seconds at it. A diverged or failed run counts as
-  /// never reaching any target (harness.md), even if an evaluation before the failure did. A
-  /// completed run that never reached it gives `.never`. A run still running or interrupted that
-  /// has not reached it yet gives `nil`: not known yet.
+  /// never reaching any target (docs/harness.md, "Divergence"), even if an evaluation before the
+  /// failure did. A completed run that never reached it gives `.never`. A run still running or
+  /// interrupted that has not reached it yet gives `nil`: not known yet.
   public static func reach(of target: QualityTarget, in run: RunResult) -> TargetReach? {
     switch run.run.status {
     case .diverged, .failed: return .never

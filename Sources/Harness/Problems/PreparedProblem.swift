@@ -17,7 +17,7 @@ public struct PreparedProblem: Sendable {
   /// SHA-256 identifying the training data (content hash of decoded pixels, or of the generated
   /// samples).
   public let dataHash: String
-  /// `sigmaData`: 0.5 for images, the data's standard deviation otherwise (math.md section 1).
+  /// `sigmaData`: 0.5 for images, the data's standard deviation otherwise (docs/math.md section 1).
   public let sigmaData: Double
   /// The teacher.
   public let teacher: any Denoiser

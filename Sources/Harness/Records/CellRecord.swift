@@ -1,5 +1,5 @@
 /// One cell of a suite: a (dataset, teacher, method, preconditioning, seed) with its whole
-/// configuration (style.md habit 12: any number in a report can be rerun from it).
+/// configuration (so that any number in a report can be rerun from it).
 ///
 /// `specHash` covers everything that determines the cell's numbers (the dataset's content hash
 /// and the seed included, as the runner's `CellSpecification.specHash`). A comparison pairs a

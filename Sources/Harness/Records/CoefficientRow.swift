@@ -1,7 +1,7 @@
 import Distillation
 import Foundation
 
-/// The coefficients of a preconditioning at one (t, s) (math.md sections 3 and 5), as computed
+/// The coefficients of a preconditioning at one (t, s) (docs/math.md sections 3 and 5), as computed
 /// before training: `f = A(t, s) x_t + B(t, s) F(...)`.
 public struct CoefficientRow: Codable, Sendable, Hashable {
   /// The start time of the jump.
@@ -22,7 +22,7 @@ public struct CoefficientRow: Codable, Sendable, Hashable {
   /// `beta(t, s)` (Analytic-Precond only).
   public var beta: Double?
   /// Whether the jump is ill-conditioned: `|B|` more than 10x CTM's `|B|` at the same (t, s)
-  /// (math.md section 5).
+  /// (docs/math.md section 5).
   public var flagged: Bool
   /// Standard error of `A` from the statistics' jackknife replicates (Analytic-Precond only).
   public var aError: Double?
@@ -73,7 +73,7 @@ extension StatisticsCost {
   }
 }
 
-/// The consistency gap of a preconditioning at one (t, s) (math.md section 6).
+/// The consistency gap of a preconditioning at one (t, s) (docs/math.md section 6).
 public struct GapRow: Codable, Sendable, Hashable {
   /// The start time of the jump.
   public var t: Double

@@ -1,4 +1,4 @@
-/// The outcome of comparing one quantity of one arm with its baseline (harness.md, "Comparison
+/// The outcome of comparing one quantity of one arm with its baseline (docs/harness.md, "Comparison
 /// and CI").
 public enum VerdictOutcome: String, Codable, Sendable, Hashable, CaseIterable {
   /// Worse than the baseline beyond tolerance and (with enough seeds) significantly so.

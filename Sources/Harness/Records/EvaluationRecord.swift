@@ -1,5 +1,5 @@
-/// One evaluation of a run (harness.md, "Training, evaluation and the clock"): every `evalEvery`
-/// steps and at the end, with the training clock paused.
+/// One evaluation of a run (docs/harness.md, "Training, evaluation and the clock"): at every
+/// step of the evaluation schedule and at the end, with the training clock paused.
 public struct EvaluationRecord: Codable, Sendable, Hashable {
   /// The training step after which it was taken.
   public var step: Int

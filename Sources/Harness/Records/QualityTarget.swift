@@ -19,8 +19,8 @@ public enum MetricDirection: String, Codable, Sendable, Hashable, CaseIterable {
   public init?(text: String) { self.init(rawValue: text) }
 }
 
-/// A quality target of a suite: the metric (at an NFE) must reach `threshold` (harness.md;
-/// math.md section 6, "Speed-up").
+/// A quality target of a suite: the metric (at an NFE) must reach `threshold` (docs/harness.md,
+/// "Evaluation schedule and resolution"; docs/math.md section 6, "Speed-up").
 public struct QualityTarget: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
   /// The metric's name (`fd-pixels`, `sw2`, ...).
   public var metric: String

@@ -4,7 +4,7 @@ import TensorCore
 /// The spec hash of a configuration: the lowercase hexadecimal SHA-256 of the UTF-8 bytes of its
 /// canonical JSON (`JSONValue.canonicalText()`, whose documentation defines the form: sorted keys,
 /// no whitespace, integers without a fraction, other numbers in a fixed shortest round-trip
-/// layout). Results with different spec hashes are never compared (harness.md, "Suites, cells
+/// layout). Results with different spec hashes are never compared (docs/harness.md, "Suites, cells
 /// and runs").
 public enum SpecHash {
   /// The hash of a JSON value's canonical text. A non-finite number (which has none) is a

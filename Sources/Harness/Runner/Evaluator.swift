@@ -4,7 +4,7 @@ import Metrics
 import NeuralNet
 import TensorCore
 
-/// Measures a student's samples against a problem's reference (math.md section 6), with noise
+/// Measures a student's samples against a problem's reference (docs/math.md section 6), with noise
 /// fixed per problem so that every cell of a suite is evaluated on the same draws (paired).
 public final class Evaluator: @unchecked Sendable {
   /// The seed of evaluation noise, the same for every cell.

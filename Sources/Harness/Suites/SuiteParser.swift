@@ -4,8 +4,8 @@ import Foundation
 import NeuralNet
 
 /// Parses suite files strictly: every key is known, every value checked, and an error names the
-/// file and key path and says what to do (harness.md: "Unknown keys and impossible values are
-/// errors that name the key and the file").
+/// file and key path and says what to do (docs/harness.md, "Suites, cells and runs": unknown keys
+/// and impossible values are errors that name the key and the file).
 public enum SuiteParser {
   static let remedy = "fix the suite file (see README.md, \"Adding a suite\")"
 
@@ -52,7 +52,7 @@ public enum SuiteParser {
         do { p = try Preconditioning.parse(text) } catch { throw methodsReader.failure(method.rawValue, "\(error)") }
         guard method.admits(p) else {
           throw methodsReader.failure(method.rawValue,
-            "'edm' is for CD only: on trajectories EDM's coefficients extended to jumps are exactly 'ctm' (math.md section 3); use 'ctm'")
+            "'edm' is for CD only: on trajectories EDM's coefficients extended to jumps are exactly 'ctm' (docs/math.md section 3); use 'ctm'")
         }
         guard !preconditionings.contains(p) else { throw methodsReader.failure(method.rawValue, "'\(text)' is listed twice") }
         preconditionings.append(p)

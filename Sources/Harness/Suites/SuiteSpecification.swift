@@ -1,7 +1,7 @@
 import Distillation
 import NeuralNet
 
-/// A benchmark suite (harness.md "Suites, cells and runs"): problems (dataset + teacher), the
+/// A benchmark suite (docs/harness.md, "Suites, cells and runs"): problems (dataset + teacher), the
 /// methods and preconditionings under test, the student, training, evaluation protocol, quality
 /// targets and the pre-registered seeds. Parsed strictly from `Benchmarks/Suites/NAME.json`
 /// (`SuiteParser`); encoded canonically into every cell's spec hash.
@@ -150,7 +150,7 @@ public struct StudentSpecification: Codable, Hashable, Sendable {
   public var fit: FitSpecification
 }
 
-/// Where a student's weights start (math.md section 2).
+/// Where a student's weights start (docs/math.md section 2).
 public enum StudentInitialization: String, Codable, Hashable, Sendable, CaseIterable {
   /// From the teacher network (or a network fitted to the exact teacher), with the `s` branch at
   /// zero, so the student starts as the teacher's denoiser.

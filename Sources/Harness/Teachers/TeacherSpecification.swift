@@ -4,7 +4,7 @@ import Diffusion
 import Foundation
 import TensorCore
 
-/// A teacher given on the command line as a JSON file (harness.md "Command line"):
+/// A teacher given on the command line as a JSON file (docs/harness.md, "Command line"):
 /// `{"kind": "gmm", "components": [{"weight": 1, "mean": [...], "variance": 0.25}]}`,
 /// `{"kind": "empirical", "data": "x.npy", "bandwidth": 0}` or
 /// `{"kind": "network", "checkpoint": "PATH", "data": "x.npy"}` (data optional: without it the

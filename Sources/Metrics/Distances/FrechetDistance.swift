@@ -3,7 +3,7 @@
 ///
 ///     d^2 = |mu1 - mu2|^2 + tr(S1 + S2 - 2 (S1^(1/2) S2 S1^(1/2))^(1/2))
 ///
-/// (`shared/spec/math.md`, section 6), in Double, through a symmetric eigendecomposition instead
+/// (docs/math.md section 6), in Double, through a symmetric eigendecomposition instead
 /// of the general `sqrtm(S1 S2)` of pytorch-fid and EDM. For any factor `S1 = F F^T`, the matrix
 /// `S1^(1/2) S2 S1^(1/2)` is similar to the symmetric PSD `M = F^T S2 F`, so
 /// `tr (S1^(1/2) S2 S1^(1/2))^(1/2) = sum_i sqrt(mu_i)` over the eigenvalues `mu` of `M`, which

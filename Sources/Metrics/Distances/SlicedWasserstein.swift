@@ -7,7 +7,7 @@ import TensorCore
 #endif
 
 /// The sliced Wasserstein-2 distance between two point sets (Rabin, Peyre, Delon & Bernot 2011;
-/// `shared/spec/math.md`, section 6), for low-dimensional data, where a Frechet distance sees only
+/// docs/math.md section 6), for low-dimensional data, where a Frechet distance sees only
 /// two moments and reaches its sampling floor early:
 ///
 ///     SW2 = sqrt( (1/P) sum_k (1/n) sum_i (q_gen,k(p_i) - q_ref,k(p_i))^2 ),   p_i = (i + 1/2)/n

@@ -89,7 +89,7 @@ enum CoefficientSection {
               title: "\(symbol)(t, s) vs s at t = \(Cell.number(largestT)) — \(setting)",
               xLabel: "end time s",
               yLabel: "\(symbol)(t, s)", series: series, xLogarithmic: nil, yLogarithmic: nil,
-              note: "f = A(t,s) x_t + B(t,s) F (math.md section 3)."
+              note: "f = A(t,s) x_t + B(t,s) F (docs/math.md section 3)."
             ).render()))
         links.append("![\(symbol) vs s, \(setting)](\(name))")
       }
@@ -108,8 +108,8 @@ enum CoefficientSection {
     let intro = [
       "## Coefficients",
       "",
-      "Every jumper is `f = A(t, s) x_t + B(t, s) F(...)` (math.md section 3). A jump is flagged as ill-conditioned "
-        + "when its |B| exceeds 10x CTM's |B| at the same (t, s) (math.md section 5). Standard errors (se) come from "
+      "Every jumper is `f = A(t, s) x_t + B(t, s) F(...)` (docs/math.md section 3). A jump is flagged as ill-conditioned "
+        + "when its |B| exceeds 10x CTM's |B| at the same (t, s) (docs/math.md section 5). Standard errors (se) come from "
         + "a 32-group jackknife over the statistics' samples (and Hutchinson probes): A and B are recomputed on each "
         + "replicate of the l and s curves. The statistics are estimated once per teacher and shared by every seed.",
     ]

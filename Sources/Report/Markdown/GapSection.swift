@@ -76,7 +76,7 @@ enum GapSection {
             title: "Consistency gap vs jump length — \(setting)", xLabel: "jump length ln(t/s)",
             yLabel: "consistency gap (per dimension)", series: series, xLogarithmic: false,
             yLogarithmic: nil,
-            note: "One line per start time t; median over seeds. math.md section 6."
+            note: "One line per start time t; median over seeds. docs/math.md section 6."
           ).render()))
       lines.append("\n![Consistency gap vs jump length, \(setting)](\(name))")
     }
@@ -86,7 +86,7 @@ enum GapSection {
       "",
       "Gap: `E|D*(x_t) - D_phi(x_t, t)|^2 / d` between the teacher denoiser and the optimal student denoiser of "
         + "each preconditioning; jump error: `E|f_init(x_t) - Phi_{t->s}(x_t)|^2 / d` of the jumper whose network "
-        + "reproduces the teacher (math.md section 6). A gap can be small only because B is large; the jump error "
+        + "reproduces the teacher (docs/math.md section 6). A gap can be small only because B is large; the jump error "
         + "shows what training sees. Median over seeds.",
     ]
     return ((intro + lines).joined(separator: "\n"), figures)

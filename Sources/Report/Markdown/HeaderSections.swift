@@ -100,7 +100,7 @@ enum CaveatSection {
     if context.preconditionings.contains(where: { $0.hasPrefix("analytic") }) {
       notes.append(
         "- **Analytic-Precond is a reconstruction.** The paper has no public code; `analytic`, `analytic-backward` "
-          + "and `analytic-l` are reconstructed from its public description (math.md section 5) and reported under "
+          + "and `analytic-l` are reconstructed from its public description (docs/math.md section 5) and reported under "
           + "their own names. `analytic-backward` is our reading of the paper's \"backward form\".")
     }
     return "## Read this first\n\n" + notes.joined(separator: "\n")

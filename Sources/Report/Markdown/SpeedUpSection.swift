@@ -15,7 +15,7 @@ enum SpeedUpSection {
       """
 
       Speed-up = median over seeds of the reference's steps to the target / the same median for the \
-      preconditioning (above 1: faster than \(Cell.code(suite.referencePreconditioning))), math.md section 6. \
+      preconditioning (above 1: faster than \(Cell.code(suite.referencePreconditioning))), docs/math.md section 6. \
       Steps are the first evaluated training step that reaches the target; the target was crossed after \
       the evaluation before it, and *Resolution* is that spacing as a fraction of the step (median over the \
       seeds that reached it; 100% when the first evaluation already reached it). A run that never reaches a target (or diverged) counts as infinitely many steps. \

@@ -2,8 +2,8 @@ import CSQLite
 import Foundation
 import Harness
 
-/// The results database (harness.md, "Storage"): a `ResultSink` for the runner and the read side
-/// for reports, exports, baselines and comparisons.
+/// The results database (docs/harness.md, "Storage"; tables in docs/schema.md): a `ResultSink`
+/// for the runner and the read side for reports, exports, baselines and comparisons.
 ///
 /// Opening a database checks that it is SQLite and sound (`PRAGMA quick_check`) before anything
 /// is written, applies missing migrations, switches to WAL with a busy timeout (two processes can
