@@ -198,3 +198,18 @@ struct EvaluationScheduleTests {
     }
   }
 }
+
+@Suite("Divergence: absolute scale")
+struct DivergenceScaleTests {
+  @Test("A loss above factor x sigmaData^2 diverges at any step, even when it started there")
+  func absolute() {
+    var rule = DivergenceRule(factor: 1000, lossScale: 0.25)
+    let sane = rule.check(loss: 249, step: 1)
+    let blown = rule.check(loss: 9e9, step: 2)
+    #expect(sane == nil)
+    #expect(blown?.contains("data variance") == true, "\(blown ?? "nil")")
+    var unscaled = DivergenceRule(factor: 1000)
+    let kept = unscaled.check(loss: 9e9, step: 1)
+    #expect(kept == nil)
+  }
+}

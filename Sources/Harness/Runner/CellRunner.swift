@@ -177,7 +177,8 @@ public enum CellRunner {
     var lossSum = pendingLoss.sum
     var lossCount = pendingLoss.count
     let clock = ContinuousClock()
-    var divergence = DivergenceRule(factor: suite.training.divergenceFactor)
+    var divergence = DivergenceRule(factor: suite.training.divergenceFactor,
+      lossScale: configuration.sigmaData * configuration.sigmaData)
     if let text = divergenceState, !divergence.restore(from: text) {
       throw CheckpointError(path: checkpointPath, reason: "malformed divergence state '\(text)'")
     }

@@ -1,9 +1,12 @@
 import Foundation
 
 /// When a run has diverged (docs/harness.md, "Divergence"): its consistency loss or an evaluated
-/// metric is not finite, or exceeds `factor` times its initial value. The initial loss is the mean
-/// of the first `initialSteps` step losses; a metric's initial value is its first evaluation.
-/// Every metric the harness evaluates is lower-is-better, so only growth counts.
+/// metric is not finite, or exceeds `factor` times its initial value; or its consistency loss
+/// exceeds `factor` times the data's variance `sigmaData^2` at any step (a per-dimension mean
+/// squared error that large means jumps land tens of data standard deviations away: a run blown
+/// up from its first steps, which growth alone would not catch). The initial loss is the mean of
+/// the first `initialSteps` step losses; a metric's initial value is its first evaluation. Every
+/// metric the harness evaluates is lower-is-better, so only growth counts.
 public struct DivergenceRule: Sendable, Hashable {
   /// The default factor, 1000.
   public static let defaultFactor: Double = 1000
@@ -12,16 +15,20 @@ public struct DivergenceRule: Sendable, Hashable {
 
   /// The multiple of the initial value that counts as divergence.
   public var factor: Double
+  /// The data's variance `sigmaData^2`, the scale of a sane loss (nil: no absolute check).
+  public var lossScale: Double?
   /// Sum of the first losses, and how many (until `initialSteps`).
   public private(set) var lossSum = 0.0
   public private(set) var lossCount = 0
   /// The first evaluated value of each metric (`name@nfe`).
   public private(set) var initialMetrics: [String: Double] = [:]
 
-  /// A rule with `factor`.
-  public init(factor: Double) {
+  /// A rule with `factor`, and the data variance `lossScale` as an absolute scale of the loss.
+  public init(factor: Double, lossScale: Double? = nil) {
     precondition(factor > 1, "DivergenceRule: factor must be > 1, got \(factor)")
+    precondition(lossScale.map { $0 > 0 && $0.isFinite } ?? true, "DivergenceRule: lossScale must be positive, got \(lossScale!)")
     self.factor = factor
+    self.lossScale = lossScale
   }
 
   /// The initial loss once `initialSteps` losses were seen.
@@ -30,6 +37,10 @@ public struct DivergenceRule: Sendable, Hashable {
   /// Records the loss of the next step; returns why the run diverged, or nil.
   public mutating func check(loss: Double, step: Int) -> String? {
     guard loss.isFinite else { return "non-finite consistency loss (\(loss)) at step \(step)" }
+    if let scale = lossScale, loss > factor * scale {
+      return "consistency loss \(format(loss)) at step \(step) exceeds \(format(factor))x the data variance "
+        + "sigmaData^2 = \(format(scale))"
+    }
     if let initial = initialLoss {
       if loss > factor * initial {
         return "consistency loss \(format(loss)) at step \(step) exceeds \(format(factor))x its initial value "
