@@ -5,11 +5,13 @@ import TestSupport
 /// A tiny suite for end-to-end runs: one 2-D problem, two preconditionings, one seed, few steps.
 /// The mixture is moved off the origin: on zero-mean data `analytic` is ill-conditioned and
 /// diverges (docs/math.md section 5), and these tests are about the command line, not that.
+/// The tiny suite's data.
+let tinyData = #"{"kind": "mixture", "dimension": 2, "components": 3, "radius": 1.0, "variance": 0.05, "offset": 2.0, "mixtureSeed": 3, "count": 512}"#
+
 let tinySuite = """
   {
     "description": "tiny end-to-end suite",
-    "problems": [{"name": "blobs", "data": {"kind": "mixture", "dimension": 2, "components": 3, "radius": 1.0, "variance": 0.05,
-                           "offset": 2.0, "mixtureSeed": 3, "count": 512},
+    "problems": [{"name": "blobs", "data": \(tinyData),
                   "teacher": {"kind": "exact"}}],
     "methods": {"ctm": ["ctm", "analytic"]},
     "reference": "ctm",
@@ -91,8 +93,9 @@ struct RunCommandTests {
   func badInput() throws {
     let directory = try Self.workspace()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let missing = tinySuite.replacingOccurrences(of: #"{"kind": "ring", "components": 3, "radius": 1.0, "variance": 0.05, "count": 512}"#,
+    let missing = tinySuite.replacingOccurrences(of: tinyData,
       with: #"{"kind": "cifar10", "path": "nowhere/cifar-10-batches-bin", "resolution": 16}"#)
+    #expect(missing != tinySuite, "the tiny suite's data literal drifted")
     try missing.write(to: directory.appendingPathComponent("missing.json"), atomically: true, encoding: .utf8)
     let result = try CommandRunner.run(["run", "missing.json", "--db", "m.sqlite"], currentDirectory: directory)
     #expect(result.exitCode == 65)
