@@ -68,7 +68,9 @@ struct StatisticsCacheTests {
 
   @Test("Runs with different seeds share one estimate; a corrupt cache file fails the cell with its name")
   func sharedAcrossSeeds() throws {
-    var suite = try miniature(cells: [.analytic, .analyticBackward], steps: 10)
+    // analytic and analytic-l share the estimate; analytic-backward blows up on this problem (it is
+    // recorded as diverged in the smoke baseline), which is not what this test is about.
+    var suite = try miniature(cells: [.analytic, .analyticL], steps: 10)
     suite.seeds = [1, 2]
     suite.statistics = StatisticsConfiguration(lambdaCount: 16, samplesPerPoint: 128)
     let checkpoints = try CommandRunner.temporaryDirectory()
@@ -80,7 +82,7 @@ struct StatisticsCacheTests {
     let statisticsDirectory = checkpoints.appendingPathComponent("statistics")
     let files = try FileManager.default.contentsOfDirectory(atPath: statisticsDirectory.path).filter { $0.hasSuffix(".json") }
     #expect(files.count == 1)
-    for arm in [Preconditioning.analytic, .analyticBackward] {
+    for arm in [Preconditioning.analytic, .analyticL] {
       let armRuns = runs.filter { $0.run.cell.preconditioning == arm.rawValue }
       #expect(armRuns.count == 2)
       // Same coefficients, standard errors and one-off cost for both seeds.
