@@ -55,8 +55,9 @@ struct RunCommandTests {
   func killAndResume() throws {
     let directory = try Self.workspace()
     defer { try? FileManager.default.removeItem(at: directory) }
-    // Long enough that the kill lands mid-run.
-    try tinySuite.replacingOccurrences(of: "\"steps\": 60", with: "\"steps\": 600")
+    // Long enough that the kill lands mid-run (600 steps took under 2 s on an idle machine once
+    // the statistics were shared per teacher).
+    try tinySuite.replacingOccurrences(of: "\"steps\": 60", with: "\"steps\": 4000")
       .write(to: directory.appendingPathComponent("tiny.json"), atomically: true, encoding: .utf8)
     let straight = try CommandRunner.run(["run", "tiny.json", "--db", "straight.sqlite"], currentDirectory: directory)
     #expect(straight.exitCode == 0, "\(straight.stderr)")
@@ -76,6 +77,7 @@ struct RunCommandTests {
       if evaluations >= 12 { break }
       Thread.sleep(forTimeInterval: 0.05)
     }
+    #expect(process.isRunning, "the run finished before it could be killed")
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     let integrity = try CommandRunner.run(["export", "--db", "killed.sqlite", "--without-timings"], currentDirectory: directory)
