@@ -99,6 +99,8 @@ enum ExportCommand: Subcommand {
               "sStatistic": .optional(row.sStatistic), "alpha": .optional(row.alpha),
               "beta": .optional(row.beta),
               "flagged": .bool(row.flagged),
+              "seA": .optional(row.aError), "seB": .optional(row.bError), "seL": .optional(row.lError),
+              "seSStatistic": .optional(row.sStatisticError),
             ])
           }),
         "gaps": .array(
