@@ -156,7 +156,8 @@ struct EvaluationScheduleTests {
     #expect(suite.evaluation.schedule == .geometric(first: 10, ratio: 1.25) && suite.evaluation.curveSamples == 128)
     let list = base.replacingOccurrences(of: "\"every\": 50", with: "\"every\": 50, \"schedule\": [5, 10]")
     #expect(try SuiteParser.parse(bytes: Array(list.utf8), name: "smoke", file: "smoke.json").evaluation.schedule == .steps([5, 10]))
-    for bad in ["\"schedule\": {\"geometric\": {\"first\": 10, \"ratio\": 1}}", "\"schedule\": [0]", "\"schedule\": [100000]",
+    for bad in ["\"schedule\": {\"geometric\": {\"first\": 10, \"ratio\": 1}}",
+                "\"schedule\": {\"geometric\": {\"first\": 1, \"ratio\": 1.000000000000001}}", "\"schedule\": [0]", "\"schedule\": [100000]",
                 "\"schedule\": {\"linear\": 3}", "\"curveSamples\": 1", "\"curveSamples\": 100000"] {
       let text = base.replacingOccurrences(of: "\"every\": 50", with: "\"every\": 50, " + bad)
       do {

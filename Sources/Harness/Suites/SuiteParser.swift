@@ -369,7 +369,7 @@ public enum SuiteParser {
     }
     var schedule: EvaluationSchedule? = nil
     if let value = reader.optionalValue("schedule") {
-      let usage = "expected {\"geometric\": {\"first\": N, \"ratio\": R}} with N >= 1 and 1 < R <= 4, or a list of positive steps"
+      let usage = "expected {\"geometric\": {\"first\": N, \"ratio\": R}} with N >= 1 and 1.01 <= R <= 4, or a list of positive steps"
       switch value {
       case .array(let elements):
         let steps = try elements.map { element -> Int in
@@ -385,7 +385,9 @@ public enum SuiteParser {
         let ratio = try geometric.number("ratio")
         try geometric.finish()
         try outer.finish()
-        guard first >= 1, ratio > 1, ratio <= 4 else { throw reader.failure("schedule", usage) }
+        // R below 1.01 would take millions of iterations to reach a long run's end (and R = 1 + 1e-15
+        // forever); finer spacing than 1% is an explicit list's job.
+        guard first >= 1, ratio >= 1.01, ratio <= 4 else { throw reader.failure("schedule", usage) }
         schedule = .geometric(first: first, ratio: ratio)
       default:
         throw reader.failure("schedule", usage)
