@@ -1,5 +1,3 @@
-import Foundation
-
 /// When a run has diverged (docs/harness.md, "Divergence"): its consistency loss or an evaluated
 /// metric is not finite, or exceeds `factor` times its initial value; or its consistency loss
 /// exceeds `factor` times the data's variance `sigmaData^2` at any step (a per-dimension mean
@@ -98,8 +96,5 @@ public struct DivergenceRule: Sendable, Hashable {
     return true
   }
 
-  private func format(_ value: Double) -> String {
-    value.magnitude >= 1e4 || (value != 0 && value.magnitude < 1e-3)
-      ? String(format: "%.3e", value) : String(format: "%.4g", value)
-  }
+  private func format(_ value: Double) -> String { DisplayNumber.format(value) }
 }
