@@ -66,6 +66,18 @@ struct StatisticsCacheTests {
     }
   }
 
+  @Test("An unwritable cache directory is an error naming the file and the system's reason")
+  func unwritable() throws {
+    let cache = StatisticsCache(directory: "/dev/null/statistics")
+    let configuration = StatisticsConfiguration(lambdaCount: 4, samplesPerPoint: 64)
+    do {
+      _ = try cache.estimateOrLoad(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: []) { stubEstimate(0.1) }
+      Issue.record("wrote into /dev/null")
+    } catch let error as StatisticsCacheError {
+      #expect("\(error)".contains("/dev/null/statistics/") && "\(error)".contains("Not a directory"), "\(error)")
+    }
+  }
+
   @Test("Runs with different seeds share one estimate; a corrupt cache file fails the cell with its name")
   func sharedAcrossSeeds() throws {
     // analytic and analytic-l share the estimate; analytic-backward blows up on this problem (it is

@@ -103,9 +103,16 @@ public struct StatisticsCache: Sendable {
   }
 
   func store(_ entry: Entry, to file: String) throws {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let temporary = file + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-    try Data(canonicalJSON(entry).utf8).write(to: URL(fileURLWithPath: temporary))
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      try Data(canonicalJSON(entry).utf8).write(to: URL(fileURLWithPath: temporary))
+    } catch {
+      // Foundation wraps the system's reason (errno) in a generic Cocoa error; report the errno.
+      let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+      let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? "\(error)"
+      throw StatisticsCacheError.unwritable(path: file, reason: "\(reason); choose a writable cache directory")
+    }
     guard rename(temporary, file) == 0 else {
       let code = errno
       try? FileManager.default.removeItem(atPath: temporary)
