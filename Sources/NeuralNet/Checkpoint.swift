@@ -138,7 +138,10 @@ public struct Checkpoint: Sendable, Equatable {
   public func write(to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    // Unique per writer: two threads of one process (parallel tests, shards sharing a cache)
+    // may write the same checkpoint at once; each renames its own complete file into place.
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
     do {
       try Data(try serialized()).write(to: temporary)
       // rename(2) replaces the target atomically (FileManager.replaceItemAt fails on Linux when

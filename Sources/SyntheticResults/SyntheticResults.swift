@@ -209,7 +209,7 @@ public struct SyntheticResults: Sendable {
       let run = try sink.beginRun(
         RunStart(
           cell: cell, machine: machine, commit: commit, startedAt: startedAt, processID: processID,
-          host: host))
+          host: host, loadAverage: 1.0))
       try sink.recordCoefficients(coefficients(of: cell), computeSeconds: 0.01, run: run)
       try sink.recordGaps(gaps(of: cell), run: run)
       var diverged: Int? = nil

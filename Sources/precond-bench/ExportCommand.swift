@@ -129,7 +129,7 @@ enum ExportCommand: Subcommand {
       "suite": .object([
         "name": .string(suite.name), "specHash": .string(suite.specHash),
         "referencePreconditioning": .string(suite.referencePreconditioning),
-        "targets": .array(suite.targets.map { $0.json }), "spec": embedded(suite.specJSON),
+        "targets": .array(suite.rules.map { $0.json }), "spec": embedded(suite.specJSON),
       ]),
       "runs": .array(runs),
     ])

@@ -19,7 +19,8 @@ enum RunCommand: Subcommand {
       OPTIONS:
         SUITE          a name in Benchmarks/Suites (default smoke) or a path to a suite file
         \(ResultsSupport.databaseOptionHelp)
-        --shard I/N    run only cells whose index is I-1 modulo N (merge shard databases with `merge`)
+        --shard I/N    run only shard I of N: whole blocks (a seed with every arm) whose index is I-1 modulo N,
+                 so each shard keeps the arms interleaved (merge shard databases with `merge`)
         --resume       skip finished cells and continue interrupted ones from their last checkpoint
         --checkpoints DIR  cell checkpoints (default .precond-bench/checkpoints)
         --quiet        no progress; one line per finished cell only

@@ -49,6 +49,7 @@ final class DyingSink: ResultSink, @unchecked Sendable {
   init(_ inner: InMemoryResultSink, evaluations: Int) { self.inner = inner; remaining = evaluations }
   struct Died: Error {}
   func registerSuite(_ suite: SuiteRecord) throws { try inner.registerSuite(suite) }
+  func recordTeacherValues(_ values: [TeacherValue], suite: String) throws { try inner.recordTeacherValues(values, suite: suite) }
   func beginRun(_ start: RunStart) throws -> RunID { try inner.beginRun(start) }
   func recordEvaluation(_ evaluation: EvaluationRecord, run: RunID) throws {
     guard remaining > 0 else { throw Died() }

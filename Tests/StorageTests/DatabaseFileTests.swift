@@ -34,7 +34,8 @@ struct DatabaseFileTests {
       let store = try ResultStore(path: temporary.path)
       #expect(try store.schemaVersion() == Schema.latestVersion)
       let results = try #require(try store.results(suite: "old"))
-      #expect(results.suite.targets == [QualityTarget(metric: "sw2", nfe: 2, threshold: 0.5)])
+      #expect(results.suite.rules == [.absolute(metric: "sw2", nfe: 2, threshold: 0.5)])
+      #expect(results.teacherValues.isEmpty)  // version-6 table exists
       #expect(results.runs.count == 1)
       #expect(results.runs[0].run.processID == 0 && results.runs[0].run.host == "")
       #expect(results.runs[0].evaluations[0].loss.isNaN)

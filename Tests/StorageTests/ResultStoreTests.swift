@@ -165,4 +165,31 @@ struct ResultStoreTests {
       #expect(throws: StorageError.self) { _ = try target.merge(from: temporary.path) }
     }
   }
+
+  @Test("target rules and teacher values round-trip, the latest value wins, and merge carries them")
+  func rulesAndTeacherValues() throws {
+    try withTemporaryDatabase { temporary in
+      let synthetic = SyntheticResults(seeds: [0])
+      var suite: SuiteRecord = synthetic.suite
+      let rule = TargetRule.reference(metric: "sw2", nfe: 2, at: 0.25, factor: 1.5)
+      let teacherRule = TargetRule.teacher(metric: "sw2", nfe: 2, factor: 2, grid: 10)
+      suite.rules = [rule, teacherRule, .absolute(metric: "sw2", nfe: 2, threshold: 0.5)]
+      let shard = temporary.file("shard.sqlite")
+      let store = try ResultStore(path: shard, create: true)
+      try store.registerSuite(suite)
+      let value = TeacherValue(dataset: "d", teacher: "exact", teacherIdentity: "id", metric: "sw2", grid: 10, samples: 100,
+        value: 0.25, seconds: 1.5)
+      try store.recordTeacherValues([value], suite: suite.name)
+      var newer = value
+      newer.value = 0.125
+      try store.recordTeacherValues([newer], suite: suite.name)
+      let read = try #require(try store.results(suite: suite.name))
+      #expect(read.suite.rules == suite.rules)
+      #expect(read.teacherValues == [newer])
+      let target = try ResultStore(path: temporary.path, create: true)
+      _ = try target.merge(from: shard)
+      #expect(try target.results(suite: suite.name)?.teacherValues == [newer])
+      #expect(try target.results(suite: suite.name)?.suite.rules == suite.rules)
+    }
+  }
 }

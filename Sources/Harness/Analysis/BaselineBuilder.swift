@@ -1,16 +1,18 @@
 /// Makes baselines from runs: the per-seed numbers a comparison needs, and nothing else.
 public enum BaselineBuilder {
   /// The baseline of `results`' selected runs (one per arm and seed) for `targets` (default: the
-  /// suite's). The source commit is the most common commit of those runs.
+  /// suite's rules resolved for each run's setting, so a relative rule is stored with the value
+  /// it resolved to). The source commit is the most common commit of those runs.
   public static func make(
     name: String, created: Timestamp, results: SuiteResults, targets: [QualityTarget]? = nil
   ) -> BaselineRecord {
     let runs = results.selectedRuns()
-    let targets = targets ?? results.suite.targets
+    var resolved: [Setting: [QualityTarget]] = [:]
+    for setting in results.settings() { resolved[setting] = targets ?? results.targets(for: setting) }
     var cellsByHash: [String: (arm: Arm, seeds: [BaselineSeed])] = [:]
     for result in runs {
       let cell = result.run.cell
-      let entry = seedEntry(result, targets: targets)
+      let entry = seedEntry(result, targets: resolved[cell.arm.setting] ?? [])
       cellsByHash[cell.specHash, default: (arm: cell.arm, seeds: [])].seeds.append(entry)
     }
     let cells = cellsByHash.keys.sorted().compactMap { hash -> BaselineCell? in
@@ -21,7 +23,7 @@ public enum BaselineBuilder {
     }
     return BaselineRecord(
       name: name, created: created, sourceCommit: mostCommonCommit(runs),
-      suite: results.suite.name, suiteSpecHash: results.suite.specHash, targets: targets,
+      suite: results.suite.name, suiteSpecHash: results.suite.specHash, targets: targets ?? results.allTargets(),
       machines: runs.map { $0.run.machine }, cells: cells)
   }
 

@@ -128,7 +128,7 @@ public enum SpeedUp {
         dataset: setting.dataset, teacher: setting.teacher, method: setting.method,
         preconditioning: results.suite.referencePreconditioning)
       guard arms.contains(referenceArm) else { continue }
-      for target in results.suite.targets {
+      for target in results.targets(for: setting) {
         let reference = times(
           of: referenceArm, to: target, in: runs, level: level, resamples: resamples)
         for arm in arms where arm.setting == setting {

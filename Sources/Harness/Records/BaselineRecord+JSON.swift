@@ -115,13 +115,15 @@ extension BaselineSeed {
       "metrics": .array(metrics.map { $0.json }),
       "targets": .array(
         targets.map { reach in
-          .object([
+          var target: [String: JSONValue] = [
             "metric": .string(reach.target.metric), "nfe": .int(reach.target.nfe),
             "threshold": .number(reach.target.threshold),
             "direction": .string(reach.target.direction.rawValue), "step": .optional(reach.step),
             "trainingWallSeconds": .optional(reach.trainingWallSeconds),
             "trainingCPUSeconds": .optional(reach.trainingCPUSeconds),
-          ])
+          ]
+          if let rule = reach.target.rule { target["rule"] = rule.json }
+          return .object(target)
         }),
     ]
     if let timing {
@@ -157,11 +159,14 @@ extension BaselineSeed {
         throw target.failure(
           "direction", "unknown direction '\(directionText)' (valid: lower, higher)")
       }
+      let rule = try target.optionalValue("rule").map {
+        try TargetRule(json: $0, path: target.path(of: "rule"), file: target.file, remedy: target.remedy)
+      }
       targets.append(
         BaselineTargetReach(
           target: QualityTarget(
             metric: try target.string("metric"), nfe: try target.integer("nfe"),
-            threshold: try target.number("threshold"), direction: direction),
+            threshold: try target.number("threshold"), direction: direction, rule: rule),
           step: try target.optionalInteger("step"),
           trainingWallSeconds: try target.optionalNumber("trainingWallSeconds"),
           trainingCPUSeconds: try target.optionalNumber("trainingCPUSeconds")))

@@ -7,6 +7,7 @@ public final class InMemoryResultSink: ResultSink, @unchecked Sendable {
   private let lock = NSLock()
   private var suites: [String: SuiteRecord] = [:]
   private var runs: [RunResult] = []
+  private var teacherValues: [String: [TeacherValue]] = [:]
 
   /// An empty sink.
   public init() {}
@@ -16,7 +17,23 @@ public final class InMemoryResultSink: ResultSink, @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     guard let suite = suites[name] else { return nil }
-    return SuiteResults(suite: suite, runs: runs.filter { $0.run.cell.suite == name })
+    return SuiteResults(suite: suite, runs: runs.filter { $0.run.cell.suite == name }, teacherValues: teacherValues[name] ?? [])
+  }
+
+  /// Records teacher values (a value of the same problem, teacher, metric, grid and samples is
+  /// replaced).
+  public func recordTeacherValues(_ values: [TeacherValue], suite: String) throws {
+    lock.lock()
+    defer { lock.unlock() }
+    var kept = teacherValues[suite] ?? []
+    for value in values {
+      kept.removeAll {
+        $0.dataset == value.dataset && $0.teacherIdentity == value.teacherIdentity && $0.metric == value.metric && $0.grid == value.grid
+          && $0.samples == value.samples
+      }
+      kept.append(value)
+    }
+    teacherValues[suite] = kept
   }
 
   /// Records the suite.

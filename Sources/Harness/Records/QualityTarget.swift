@@ -19,7 +19,7 @@ public enum MetricDirection: String, Codable, Sendable, Hashable, CaseIterable {
   public init?(text: String) { self.init(rawValue: text) }
 }
 
-/// A quality target of a suite: the metric (at an NFE) must reach `threshold` (docs/harness.md,
+/// A resolved quality target: the metric (at an NFE) must reach `threshold` (docs/harness.md,
 /// "Evaluation schedule and resolution"; docs/math.md section 6, "Speed-up").
 public struct QualityTarget: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
   /// The metric's name (`fd-pixels`, `sw2`, ...).
@@ -31,15 +31,19 @@ public struct QualityTarget: Codable, Sendable, Hashable, Comparable, CustomStri
   public var threshold: Double
   /// Whether the metric must fall to (`lowerIsBetter`) or rise to the threshold.
   public var direction: MetricDirection
+  /// The relative rule `threshold` was resolved from (`nil` for an absolute target): kept with
+  /// the value so that baselines and comparisons key on the rule and reports show both.
+  public var rule: TargetRule?
 
   /// A target from its parts.
   public init(
-    metric: String, nfe: Int, threshold: Double, direction: MetricDirection = .lowerIsBetter
+    metric: String, nfe: Int, threshold: Double, direction: MetricDirection = .lowerIsBetter, rule: TargetRule? = nil
   ) {
     self.metric = metric
     self.nfe = nfe
     self.threshold = threshold
     self.direction = direction
+    self.rule = rule.flatMap { $0.isAbsolute ? nil : $0 }
   }
 
   /// The metric it is about.
@@ -53,25 +57,34 @@ public struct QualityTarget: Codable, Sendable, Hashable, Comparable, CustomStri
     }
   }
 
-  /// `fd-pixels (NFE 2) <= 0.5`.
+  /// `fd-pixels (NFE 2) <= 0.5`; with a rule, `fd-pixels (NFE 2) <= 3.21 (reference's median at
+  /// 25% of the budget)`.
   public var description: String {
     let relation = direction == .lowerIsBetter ? "<=" : ">="
-    return "\(key) \(relation) \(JSONValue.numberText(threshold))"
+    guard let basis = rule?.basisText else { return "\(key) \(relation) \(JSONValue.numberText(threshold))" }
+    return "\(key) \(relation) \(DisplayNumber.format(threshold)) (\(basis))"
   }
 
   /// Orders by metric, NFE, direction, threshold.
   public static func < (a: QualityTarget, b: QualityTarget) -> Bool {
     if a.key != b.key { return a.key < b.key }
     if a.direction != b.direction { return a.direction.rawValue < b.direction.rawValue }
+    if a.rule != b.rule {
+      guard let ra = a.rule else { return true }
+      guard let rb = b.rule else { return false }
+      return ra < rb
+    }
     return a.threshold < b.threshold
   }
 
   /// The target as a JSON object.
   public var json: JSONValue {
-    .object([
+    var members: [String: JSONValue] = [
       "metric": .string(metric), "nfe": .int(nfe), "threshold": .number(threshold),
       "direction": .string(direction.rawValue),
-    ])
+    ]
+    if let rule { members["rule"] = rule.json }
+    return .object(members)
   }
 
   /// Reads a target from a JSON object (strictly).
@@ -82,9 +95,12 @@ public struct QualityTarget: Codable, Sendable, Hashable, Comparable, CustomStri
       throw reader.failure(
         "direction", "unknown direction '\(directionText)' (valid: lower, higher)")
     }
+    let rule = try reader.optionalValue("rule").map {
+      try TargetRule(json: $0, path: reader.path(of: "rule"), file: file, remedy: remedy)
+    }
     self.init(
       metric: try reader.string("metric"), nfe: try reader.integer("nfe"),
-      threshold: try reader.number("threshold"), direction: direction)
+      threshold: try reader.number("threshold"), direction: direction, rule: rule)
     try reader.finish()
   }
 }

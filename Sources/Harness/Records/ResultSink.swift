@@ -38,6 +38,10 @@ public protocol ResultSink: AnyObject, Sendable {
   /// bit-identical).
   func resumeRun(_ run: RunID, keepingEvaluationsThrough step: Int, processID: Int32, host: String)
     throws
+
+  /// Records the teachers' own values of suite `suite` (for rules relative to the teacher),
+  /// replacing an earlier value of the same problem, teacher, metric, grid and sample count.
+  func recordTeacherValues(_ values: [TeacherValue], suite: String) throws
 }
 
 extension ResultSink {

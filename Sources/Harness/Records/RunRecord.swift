@@ -162,10 +162,14 @@ public struct SuiteResults: Sendable, Hashable {
   public var suite: SuiteRecord
   /// Its runs, ordered by arm, seed and run id.
   public var runs: [RunResult]
+  /// The teachers' own values recorded for the suite's problems (for rules relative to the
+  /// teacher), sorted.
+  public var teacherValues: [TeacherValue]
 
   /// Suite results from their parts; `runs` are put in the canonical order.
-  public init(suite: SuiteRecord, runs: [RunResult]) {
+  public init(suite: SuiteRecord, runs: [RunResult], teacherValues: [TeacherValue] = []) {
     self.suite = suite
+    self.teacherValues = teacherValues.sorted()
     self.runs = runs.sorted { a, b in
       if a.run.cell.arm != b.run.cell.arm { return a.run.cell.arm < b.run.cell.arm }
       if a.run.cell.seed != b.run.cell.seed { return a.run.cell.seed < b.run.cell.seed }

@@ -10,19 +10,30 @@ public struct SuiteRecord: Codable, Sendable, Hashable {
   public var specHash: String
   /// The preconditioning every other one is compared with in speed-up tables (e.g. `ctm`).
   public var referencePreconditioning: String
-  /// The quality targets of the speed-up tables, in suite order.
-  public var targets: [QualityTarget]
+  /// The pre-registered quality targets of the speed-up tables, in suite order, as rules
+  /// (`SuiteResults.targets(for:)` resolves them per setting).
+  public var rules: [TargetRule]
 
   /// A suite record from its parts.
   public init(
     name: String, specJSON: String, specHash: String, referencePreconditioning: String,
-    targets: [QualityTarget]
+    rules: [TargetRule]
   ) {
     self.name = name
     self.specJSON = specJSON
     self.specHash = specHash
     self.referencePreconditioning = referencePreconditioning
-    self.targets = targets
+    self.rules = rules
+  }
+
+  /// A suite record whose targets are absolute thresholds.
+  public init(
+    name: String, specJSON: String, specHash: String, referencePreconditioning: String,
+    targets: [QualityTarget]
+  ) {
+    self.init(
+      name: name, specJSON: specJSON, specHash: specHash, referencePreconditioning: referencePreconditioning,
+      rules: targets.map { $0.rule ?? .absolute(metric: $0.metric, nfe: $0.nfe, threshold: $0.threshold, direction: $0.direction) })
   }
 
   /// A suite record whose hash is computed from `spec` (canonical JSON).

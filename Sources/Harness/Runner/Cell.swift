@@ -101,17 +101,11 @@ extension SuiteSpecification {
     return out
   }
 
-  /// The quality targets as records.
-  public var qualityTargets: [QualityTarget] {
-    targets.map { QualityTarget(metric: $0.metric, nfe: $0.nfe, threshold: $0.threshold,
-      direction: $0.direction == "higher" ? .higherIsBetter : .lowerIsBetter) }
-  }
-
   /// The suite record the store keeps.
   public var record: SuiteRecord {
     let text = canonicalJSON(self)
     return SuiteRecord(name: name, specJSON: text, specHash: SpecHash.of(canonicalText: text),
-      referencePreconditioning: reference.rawValue, targets: qualityTargets)
+      referencePreconditioning: reference.rawValue, rules: targets)
   }
 }
 

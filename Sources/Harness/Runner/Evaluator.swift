@@ -38,40 +38,57 @@ public final class Evaluator: @unchecked Sendable {
     let z = noise(count: count ?? specification.samples)
     for nfe in specification.nfe {
       let (samples, _) = student.sample(noise: z, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
-      for metric in specification.metrics {
-        switch metric {
-        case "sw2":
-          let flat = samples.reshaped([samples.shape[0], samples.count / samples.shape[0]])
-          let (sw2, reference) = slicedWasserstein()
-          let value = samples.isFinite ? sw2.distance(flat, reference) : .infinity
-          values.append(MetricValue(name: "sw2", nfe: nfe, value: value))
-        case "fd-pixels", "fd-randconv":
-          let extractor: FeatureExtractor = metric == "fd-pixels" ? .pixels : .randconv
-          guard samples.isFinite else {
-            values.append(MetricValue(name: metric, nfe: nfe, value: .infinity))
-            continue
-          }
-          let reference = try moments(of: extractor)
-          let generated = FeatureMoments(features: try extractor.features(of: samples))
-          let distance = try FrechetDistance(between: generated, and: reference, names: ("samples", "reference"))
-          values.append(MetricValue(name: metric, nfe: nfe, value: distance.value))
-        case "alignment":
-          // Trajectory alignment needs a deterministic sampler whose states sit on the grid:
-          // CTM's (gamma = 0) at every NFE; CD's one-step sampler.
-          let deterministic = (method == .ctm && sampler.kind == .deterministic) || (method == .cd && nfe == 1)
-          guard deterministic else { continue }
-          let alignmentCount = min(specification.alignmentSamples, z.shape[0])
-          let zSmall = z.rows(0..<alignmentCount)
-          let (_, states) = student.sample(noise: zSmall, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
-          let alignment = Diagnostics.trajectoryAlignment(states: states, teacherStates: trajectory(noise: zSmall, nfe: nfe))
-          values.append(MetricValue(name: "alignment", nfe: nfe, value: alignment.mean))
-          values.append(MetricValue(name: "alignment-final", nfe: nfe, value: alignment.final))
-        default:
-          continue
-        }
+      values += try distributionMetrics(of: samples, nfe: nfe)
+      // Trajectory alignment needs a deterministic sampler whose states sit on the grid: CTM's
+      // (gamma = 0) at every NFE; CD's one-step sampler.
+      let deterministic = (method == .ctm && sampler.kind == .deterministic) || (method == .cd && nfe == 1)
+      if specification.metrics.contains("alignment"), deterministic {
+        let alignmentCount = min(specification.alignmentSamples, z.shape[0])
+        let zSmall = z.rows(0..<alignmentCount)
+        let (_, states) = student.sample(noise: zSmall, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
+        let alignment = Diagnostics.trajectoryAlignment(states: states, teacherStates: trajectory(noise: zSmall, nfe: nfe))
+        values.append(MetricValue(name: "alignment", nfe: nfe, value: alignment.mean))
+        values.append(MetricValue(name: "alignment-final", nfe: nfe, value: alignment.final))
       }
     }
     return values
+  }
+
+  /// The requested metrics that compare a set of samples with the reference distribution
+  /// (`sw2`, `fd-pixels`, `fd-randconv`), recorded at `nfe`; non-finite samples score infinity.
+  func distributionMetrics(of samples: Tensor, nfe: Int) throws -> [MetricValue] {
+    var values = [MetricValue]()
+    for metric in specification.metrics {
+      switch metric {
+      case "sw2":
+        let flat = samples.reshaped([samples.shape[0], samples.count / samples.shape[0]])
+        let (sw2, reference) = slicedWasserstein()
+        let value = samples.isFinite ? sw2.distance(flat, reference) : .infinity
+        values.append(MetricValue(name: "sw2", nfe: nfe, value: value))
+      case "fd-pixels", "fd-randconv":
+        let extractor: FeatureExtractor = metric == "fd-pixels" ? .pixels : .randconv
+        guard samples.isFinite else {
+          values.append(MetricValue(name: metric, nfe: nfe, value: .infinity))
+          continue
+        }
+        let reference = try moments(of: extractor)
+        let generated = FeatureMoments(features: try extractor.features(of: samples))
+        let distance = try FrechetDistance(between: generated, and: reference, names: ("samples", "reference"))
+        values.append(MetricValue(name: metric, nfe: nfe, value: distance.value))
+      default:
+        continue
+      }
+    }
+    return values
+  }
+
+  /// The teacher's own distribution metrics on the evaluation protocol: EDM's Heun sampler on a
+  /// Karras grid of `grid` levels (`2 (grid - 1)` NFE) from the same fixed noises (all
+  /// `specification.samples`), recorded with that NFE.
+  public func evaluateTeacher(grid: Int) throws -> [MetricValue] {
+    precondition(grid >= 2, "evaluateTeacher: a Karras grid needs >= 2 levels, got \(grid)")
+    let samples = ProbabilityFlow(problem.teacher).sample(noise: noise(count: specification.samples), grid: KarrasGrid(count: grid))
+    return try distributionMetrics(of: samples, nfe: 2 * (grid - 1))
   }
 
   /// The SW2 directions and the reference sorted along them (once per problem).

@@ -82,9 +82,7 @@ public struct StatisticsCache: Sendable {
     let entry: Entry
     do {
       let data = try Data(contentsOf: URL(fileURLWithPath: file))
-      let decoder = JSONDecoder()
-      decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-      entry = try decoder.decode(Entry.self, from: data)
+      entry = try AtomicFile.decoder().decode(Entry.self, from: data)
     } catch {
       throw StatisticsCacheError.corrupt(path: file, reason: "cannot be decoded (\(error))")
     }
@@ -103,20 +101,10 @@ public struct StatisticsCache: Sendable {
   }
 
   func store(_ entry: Entry, to file: String) throws {
-    let temporary = file + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      try Data(canonicalJSON(entry).utf8).write(to: URL(fileURLWithPath: temporary))
+    do throws(AtomicFile.Failure) {
+      try AtomicFile.write(Data(canonicalJSON(entry).utf8), to: file)
     } catch {
-      // Foundation wraps the system's reason (errno) in a generic Cocoa error; report the errno.
-      let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
-      let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? "\(error)"
-      throw StatisticsCacheError.unwritable(path: file, reason: "\(reason); choose a writable cache directory")
-    }
-    guard rename(temporary, file) == 0 else {
-      let code = errno
-      try? FileManager.default.removeItem(atPath: temporary)
-      throw StatisticsCacheError.unwritable(path: file, reason: String(cString: strerror(code)))
+      throw StatisticsCacheError.unwritable(path: file, reason: "\(error.reason); choose a writable cache directory")
     }
   }
 }

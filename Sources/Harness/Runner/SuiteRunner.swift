@@ -38,7 +38,17 @@ public enum SuiteRunner {
         let events = options.events
         preparation.progress = { what, step, total, loss in events(.preparing(what, step: step, of: total, loss: loss)) }
         let problem = try PreparedProblem.prepare(specification, student: suite.student, evaluation: suite.evaluation, options: preparation)
-        problems[cell.problem] = (problem, Evaluator(problem: problem, specification: suite.evaluation))
+        let evaluator = Evaluator(problem: problem, specification: suite.evaluation)
+        problems[cell.problem] = (problem, evaluator)
+        // Rules relative to the teacher: its own values on this evaluation protocol, measured
+        // once per teacher (cached beside it) and recorded with the suite.
+        let grids = suite.targets.compactMap { $0.relativeTo == .teacher ? $0.teacherGrid : nil }
+        if !grids.isEmpty {
+          events(.preparing("\(cell.problem): teacher's own values for its target rules", step: 0, of: 0, loss: .nan))
+          let values = try TeacherValueCache(directory: options.preparation.teacherCache)
+            .values(problem: problem, evaluator: evaluator, grids: grids)
+          try sink.recordTeacherValues(values, suite: suite.name)
+        }
       }
       guard let (problem, evaluator) = problems[cell.problem] else { continue }
       let outcome: CellOutcome

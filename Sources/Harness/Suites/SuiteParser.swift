@@ -79,10 +79,11 @@ public enum SuiteParser {
     var evaluationReader = try root.object("evaluation")
     let evaluation = try evaluationSpecification(&evaluationReader, problems: problems)
     try evaluationReader.finish()
-    var targets = [TargetSpecification]()
+    var targets = [TargetRule]()
     for (i, element) in try root.array("targets").enumerated() {
-      var reader = try root.element("targets", i, element)
-      let metric = try reader.string("metric")
+      let reader = try root.element("targets", i, element)
+      let rule = try TargetRule(json: element, path: reader.path, file: file, remedy: remedy)
+      let metric = rule.metric
       guard (knownMetrics + ["alignment-final"]).contains(metric) else {
         throw reader.failure("metric", "unknown metric '\(metric)' (valid: \((knownMetrics + ["alignment-final"]).joined(separator: ", ")))")
       }
@@ -90,14 +91,12 @@ public enum SuiteParser {
       guard evaluation.metrics.contains(requested) else {
         throw reader.failure("metric", "'\(metric)' is a target but evaluation.metrics does not measure it")
       }
-      let nfe = try reader.integer("nfe")
+      let nfe = rule.nfe
       guard evaluation.nfe.contains(nfe) else { throw reader.failure("nfe", "\(nfe) is not in evaluation.nfe \(evaluation.nfe)") }
-      let threshold = try reader.number("threshold")
-      guard threshold.isFinite else { throw reader.failure("threshold", "must be finite") }
-      let direction = try reader.optionalString("direction") ?? "lower"
-      guard direction == "lower" || direction == "higher" else { throw reader.failure("direction", "must be \"lower\" or \"higher\"") }
-      try reader.finish()
-      targets.append(TargetSpecification(metric: metric, nfe: nfe, threshold: threshold, direction: direction))
+      if rule.relativeTo == .teacher, metric.hasPrefix("alignment") {
+        throw reader.failure("relativeTo", "the teacher's alignment with itself is 0: a teacher rule needs a distribution metric (sw2, fd-pixels, fd-randconv)")
+      }
+      targets.append(rule)
     }
     let seedValues = try root.array("seeds")
     var seeds = [Int]()

@@ -25,7 +25,7 @@ public struct SuiteSpecification: Codable, Hashable, Sendable {
   /// When and how students are evaluated.
   public var evaluation: EvaluationSpecification
   /// Quality targets for time-to-target.
-  public var targets: [TargetSpecification]
+  public var targets: [TargetRule]
   /// Pre-registered seeds.
   public var seeds: [Int]
   /// Training steps between checkpoints (used by `--resume`).
@@ -259,14 +259,3 @@ public struct EvaluationSpecification: Codable, Hashable, Sendable {
   public var gamma: Double
 }
 
-/// A quality target as a suite declares it.
-public struct TargetSpecification: Codable, Hashable, Sendable {
-  /// Metric name.
-  public var metric: String
-  /// NFE it is measured at.
-  public var nfe: Int
-  /// Threshold.
-  public var threshold: Double
-  /// "lower" (default) or "higher" is better.
-  public var direction: String
-}

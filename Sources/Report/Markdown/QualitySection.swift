@@ -59,7 +59,7 @@ enum QualitySection {
           (x: Double($0.step), low: $0.summary.minimum, high: $0.summary.maximum)
         })
     }
-    for target in context.results.suite.targets where target.key == key {
+    for target in context.results.targets(for: setting) where target.key == key {
       let steps = runs.flatMap { $0.evaluations.map { Double($0.step) } }
       guard let first = steps.min(), let last = steps.max() else { continue }
       series.append(

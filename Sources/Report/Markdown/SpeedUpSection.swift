@@ -6,7 +6,7 @@ enum SpeedUpSection {
   static func render(_ context: ReportContext) -> (String, [ReportFile]) {
     let suite = context.results.suite
     var lines = ["## Speed-up to quality targets"]
-    guard !suite.targets.isEmpty else {
+    guard !suite.rules.isEmpty else {
       lines.append("\nThe suite defines no quality targets.")
       return (lines.joined(separator: "\n"), [])
     }
@@ -44,7 +44,11 @@ enum SpeedUpSection {
         )
         continue
       }
-      for target in suite.targets {
+      for resolved in context.results.resolvedTargets(for: setting) {
+        guard let target = resolved.target else {
+          lines.append("\n### \(setting): \(resolved.rule)\n\nNot resolved: \(resolved.explanation).")
+          continue
+        }
         let order = context.ordered(settingEntries.map { $0.candidate.arm })
         let rows = settingEntries.filter { $0.target == target }.sorted { a, b in
           (order.firstIndex(of: a.candidate.arm) ?? 0)
@@ -84,7 +88,8 @@ enum SpeedUpSection {
               "\(candidate.pending) run(s) of \(Cell.code(candidate.arm.preconditioning))")
           }
         }
-        lines.append("\n### \(setting): \(target)\n\n" + table.text)
+        let basis = target.rule == nil ? "" : "Target resolved from its rule: \(resolved.explanation).\n\n"
+        lines.append("\n### \(setting): \(target)\n\n" + basis + table.text)
         if !pendingNotes.isEmpty {
           lines.append(
             "\nNot counted yet (unfinished and not reached): "

@@ -105,8 +105,8 @@ extension ResultStore {
           """
           INSERT INTO verdicts (comparison_id, row_index, spec_hashes, dataset, teacher, method, preconditioning,
             quantity, metric, nfe, threshold, direction, baseline_value, candidate_value, baseline_seeds,
-            candidate_seeds, relative_tolerance, absolute_tolerance, p_value, outcome, reason, gating)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            candidate_seeds, relative_tolerance, absolute_tolerance, p_value, outcome, reason, gating, target_rule)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
         for (index, verdict) in comparison.verdicts.enumerated() {
           try insert.run([
@@ -122,7 +122,7 @@ extension ResultStore {
             .int(verdict.candidateSeeds), .real(verdict.relativeTolerance),
             .real(verdict.absoluteTolerance),
             .real(verdict.pValue), .text(verdict.outcome.rawValue), .text(verdict.reason),
-            .bool(verdict.gating),
+            .bool(verdict.gating), .text(verdict.quantity.target?.rule.map { $0.json.serialized(pretty: false) }),
           ])
         }
         return id

@@ -46,6 +46,10 @@ extension ResultStore {
             FROM shard.suites WHERE 1
             ON CONFLICT (name, spec_hash) DO UPDATE
               SET registered_at = max(registered_at, excluded.registered_at);
+          INSERT OR IGNORE INTO main.teacher_values (suite, dataset, teacher, teacher_identity, metric, grid, samples, value,
+                                                     seconds, recorded_at)
+            SELECT suite, dataset, teacher, teacher_identity, metric, grid, samples, value, seconds, recorded_at
+            FROM shard.teacher_values;
           INSERT OR IGNORE INTO main.cells (suite, spec_hash, seed, dataset, teacher, method, preconditioning,
                                             configuration)
             SELECT suite, spec_hash, seed, dataset, teacher, method, preconditioning, configuration

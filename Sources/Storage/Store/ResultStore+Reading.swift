@@ -34,12 +34,12 @@ extension ResultStore {
       throw StorageError.malformedRow(
         path: path, detail: "suite '\(suiteName)' has targets that are not a JSON array")
     }
-    let targets = try elements.enumerated().map { index, value in
-      try QualityTarget(json: value, path: "[\(index)]", file: source, remedy: remedy)
+    let rules = try elements.enumerated().map { index, value in
+      try TargetRule(json: value, path: "[\(index)]", file: source, remedy: remedy)
     }
     return SuiteRecord(
       name: suiteName, specJSON: spec, specHash: hash, referencePreconditioning: reference,
-      targets: targets)
+      rules: rules)
   }
 
   /// Suite `name` with every run recorded for it (all runs, any status), or `nil` when the suite
@@ -48,13 +48,30 @@ extension ResultStore {
     try locked {
       guard let suite = try loadSuite(named: name) else { return nil }
       let runs = try loadRuns(where: "c.suite = ?", [.text(name)])
-      return SuiteResults(suite: suite, runs: runs)
+      return SuiteResults(suite: suite, runs: runs, teacherValues: try loadTeacherValues(suite: name))
     }
   }
 
   /// Every run of the database (any suite), with everything recorded for it.
   public func allRuns() throws -> [RunResult] {
     try locked { try loadRuns(where: "1", []) }
+  }
+
+  /// The teacher values recorded for suite `name`, the latest per problem, teacher, metric,
+  /// grid and samples (a retrained teacher's values replace the old ones).
+  func loadTeacherValues(suite name: String) throws -> [TeacherValue] {
+    let rows = try database.query(
+      """
+      SELECT dataset, teacher, teacher_identity, metric, grid, samples, value, seconds FROM teacher_values
+      WHERE suite = ? ORDER BY recorded_at, id
+      """, [.text(name)]
+    ) { row in
+      TeacherValue(dataset: try row.text(0), teacher: try row.text(1), teacherIdentity: try row.text(2), metric: try row.text(3),
+        grid: try row.int(4), samples: try row.int(5), value: try row.double(6), seconds: try row.double(7))
+    }
+    var latest: [String: TeacherValue] = [:]
+    for value in rows { latest["\(value.dataset)|\(value.teacher)|\(value.metric)|\(value.grid)|\(value.samples)"] = value }
+    return latest.values.sorted()
   }
 
   func loadRuns(where condition: String, _ values: [SQLiteValue]) throws -> [RunResult] {

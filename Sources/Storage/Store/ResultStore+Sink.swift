@@ -18,9 +18,32 @@ extension ResultStore {
           [
             .text(suite.name), .text(suite.specHash), .text(suite.specJSON),
             .text(suite.referencePreconditioning),
-            .text(JSONValue.array(suite.targets.map { $0.json }).serialized(pretty: false)),
+            .text(JSONValue.array(suite.rules.map { $0.json }).serialized(pretty: false)),
             .text(Timestamp.now().description),
           ])
+      }
+    }
+  }
+
+  /// Records teacher values, replacing an earlier value of the same key.
+  public func recordTeacherValues(_ values: [TeacherValue], suite: String) throws {
+    guard !values.isEmpty else { return }
+    try locked {
+      try database.transaction {
+        let now = Timestamp.now().description
+        for value in values {
+          try database.execute(
+            """
+            INSERT INTO teacher_values (suite, dataset, teacher, teacher_identity, metric, grid, samples, value, seconds, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (suite, dataset, teacher_identity, metric, grid, samples) DO UPDATE
+              SET value = excluded.value, seconds = excluded.seconds, recorded_at = excluded.recorded_at
+            """,
+            [
+              .text(suite), .text(value.dataset), .text(value.teacher), .text(value.teacherIdentity), .text(value.metric),
+              .int(value.grid), .int(value.samples), .real(value.value), .real(value.seconds), .text(now),
+            ])
+        }
       }
     }
   }

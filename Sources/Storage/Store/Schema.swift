@@ -192,6 +192,25 @@ public enum Schema {
         ALTER TABLE coefficients ADD COLUMN s_statistic_se REAL;
         ALTER TABLE runs ADD COLUMN statistics_json TEXT;
         """),
+    Migration(
+      version: 6, summary: "the teachers' own metric values that rules relative to the teacher resolve against",
+      sql: """
+        CREATE TABLE teacher_values (
+          id INTEGER PRIMARY KEY,
+          suite TEXT NOT NULL,
+          dataset TEXT NOT NULL,
+          teacher TEXT NOT NULL,
+          teacher_identity TEXT NOT NULL,
+          metric TEXT NOT NULL,
+          grid INTEGER NOT NULL CHECK (grid >= 2),
+          samples INTEGER NOT NULL CHECK (samples >= 1),
+          value REAL NOT NULL,
+          seconds REAL NOT NULL,
+          recorded_at TEXT NOT NULL,
+          UNIQUE (suite, dataset, teacher_identity, metric, grid, samples)
+        );
+        ALTER TABLE verdicts ADD COLUMN target_rule TEXT;
+        """),
   ]
 
   /// Applies the migrations after the database's version, up to `target` (default: all), each
