@@ -52,7 +52,7 @@ let package = Package(
       "Harness",
       ["CanonicalJSON", "Datasets", "Diffusion", "Distillation", "Metrics", "NeuralNet", "TensorCore"]),
     module("Storage", ["CanonicalJSON", "Distillation", "Harness", "CSQLite"]),
-    module("Report", ["Distillation", "Harness", "Metrics"]),
+    module("Report", ["CanonicalJSON", "Distillation", "Harness", "Metrics"]),
     module("SyntheticResults", ["CanonicalJSON", "Diffusion", "Harness", "TensorCore"]),
     .executableTarget(
       name: "precond-bench",

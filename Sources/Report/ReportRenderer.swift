@@ -12,16 +12,22 @@ public enum ReportRenderer {
     options: ReportOptions = ReportOptions()
   ) -> [ReportFile] {
     let context = ReportContext(results: results, options: options)
+    let entries = SpeedUp.table(results, level: options.level, resamples: options.resamples)
     var parts: [String] = [
-      HeaderSection.render(context), EnvironmentSection.render(context),
-      CaveatSection.render(context),
+      HeaderSection.render(context), HeadlineSection.render(context, entries: entries),
+      EnvironmentSection.render(context), CaveatSection.render(context),
     ]
     var figures: [ReportFile] = []
-    for section in [
-      SpeedUpSection.render, QualitySection.render, GapSection.render, CoefficientSection.render,
-    ] {
-      let (text, files) = section(context)
-      parts.append(text)
+    // The long tables are folded (GitHub renders <details>): the answer above is what most
+    // readers need.
+    let sections: [(render: (ReportContext) -> (String, [ReportFile]), folded: String?)] = [
+      ({ SpeedUpSection.render($0, entries: entries) }, nil), (QualitySection.render, nil),
+      (GapSection.render, "Consistency gap and jump error per jump"),
+      (CoefficientSection.render, "Coefficients A and B of every tabulated jump, with standard errors"),
+    ]
+    for section in sections {
+      let (text, files) = section.render(context)
+      parts.append(section.folded.map { fold(text, summary: $0) } ?? text)
       figures += files
     }
     parts.append(ComparisonMarkdown.section(comparison))
@@ -29,6 +35,12 @@ public enum ReportRenderer {
     let markdown = parts.filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
     return [ReportFile(name: context.baseName + ".md", contents: markdown)] + figures
   }
+}
+
+/// `text` inside a `<details>` block whose summary is `summary` (blank lines around the Markdown
+/// so that GitHub renders it).
+func fold(_ text: String, summary: String) -> String {
+  "<details>\n<summary>\(summary)</summary>\n\n\(text)\n\n</details>"
 }
 
 /// What every section needs.

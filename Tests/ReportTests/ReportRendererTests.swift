@@ -147,12 +147,18 @@ struct ReportRendererTests {
     #expect(losing.contains("| `ctm` | 3/3 | 250 [250, 250] | 0.6 [0.6, 0.6] |"))
     #expect(
       losing.contains(
-        "- Slower than the reference (interval below 1): `ctm` on fd-pixels (NFE 2) <= 0.6"))
-    #expect(losing.contains("- Faster than the reference (interval above 1): none."))
-    let markdown2 = try #require(
-      ReportRenderer.render(SyntheticResults().results(), options: options).first)
-    #expect(
-      markdown2.contents.contains("- Faster than the reference (interval above 1): `analytic` on"))
+        "- `ctm` (steps): faster than `analytic` on 0 of 2 targets; slower on 2 (0.6x); not distinguishable on 0."),
+      "\(losing.prefix(3000))")
+    // The answer comes first: the compact table and one sentence per preconditioning, before
+    // the environment and the detailed tables (folded).
+    let answer = try #require(markdown.range(of: "## The answer"))
+    let environment = try #require(markdown.range(of: "## Environment"))
+    #expect(answer.lowerBound < environment.lowerBound)
+    #expect(markdown.contains("| fd-pixels (NFE 2) <= 0.6 | 250 [250, 250] | steps 1.7x [1.7, 1.7]<br>CPU 1.6x [1.6, 1.8] |"),
+      "\(markdown.prefix(3000))")
+    #expect(markdown.contains("- `analytic` (steps): faster than `ctm` on 2 of 2 targets (1.7x); slower on 0; not distinguishable on 0. Never slower."))
+    #expect(markdown.contains("<details>\n<summary>Per-target tables"))
+    #expect(markdown.contains("steps diverged") == false)
   }
 
   @Test("the comparison section and the verdict Markdown")

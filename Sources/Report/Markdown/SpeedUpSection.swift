@@ -3,7 +3,7 @@ import Metrics
 
 /// Steps and wall time to each target, per preconditioning against the reference.
 enum SpeedUpSection {
-  static func render(_ context: ReportContext) -> (String, [ReportFile]) {
+  static func render(_ context: ReportContext, entries: [SpeedUpEntry]) -> (String, [ReportFile]) {
     let suite = context.results.suite
     var lines = ["## Speed-up to quality targets"]
     guard !suite.rules.isEmpty else {
@@ -34,19 +34,18 @@ enum SpeedUpSection {
             + "prefer steps, then CPU time."
           : "\nLoad during the suite: 1-minute load average \(range) on \(load.cores) cores (\(load.readings) readings).")
     }
-    let entries = SpeedUp.table(
-      context.results, level: context.options.level, resamples: context.options.resamples)
+    var tables: [String] = []
     for setting in context.settings {
       let settingEntries = entries.filter { $0.setting == setting }
       guard !settingEntries.isEmpty else {
-        lines.append(
+        tables.append(
           "\n### \(setting)\n\nNo speed-up: this setting has no \(Cell.code(suite.referencePreconditioning)) runs."
         )
         continue
       }
       for resolved in context.results.resolvedTargets(for: setting) {
         guard let target = resolved.target else {
-          lines.append("\n### \(setting): \(resolved.rule)\n\nNot resolved: \(resolved.explanation).")
+          tables.append("\n### \(setting): \(resolved.rule)\n\nNot resolved: \(resolved.explanation).")
           continue
         }
         let order = context.ordered(settingEntries.map { $0.candidate.arm })
@@ -89,15 +88,17 @@ enum SpeedUpSection {
           }
         }
         let basis = target.rule == nil ? "" : "Target resolved from its rule: \(resolved.explanation).\n\n"
-        lines.append("\n### \(setting): \(target)\n\n" + basis + table.text)
+        tables.append("\n### \(setting): \(target)\n\n" + basis + table.text)
         if !pendingNotes.isEmpty {
-          lines.append(
+          tables.append(
             "\nNot counted yet (unfinished and not reached): "
               + pendingNotes.joined(separator: ", ") + ".")
         }
       }
     }
-    lines.append(summary(entries, context: context))
+    if !tables.isEmpty {
+      lines.append("\n" + fold(tables.joined(separator: "\n"), summary: "Per-target tables: steps, wall and CPU seconds, speed-ups and resolution"))
+    }
     return (lines.joined(separator: "\n"), [])
   }
 
@@ -108,39 +109,5 @@ enum SpeedUpSection {
     let median = OrderStatistics.median(spacings)
     func percent(_ x: Double) -> String { "\(Int((100 * x).rounded()))%" }
     return median == largest ? percent(median) : "\(percent(median)) (max \(percent(largest)))"
-  }
-
-  /// Which preconditionings are faster, slower or not distinguishable from the reference, by
-  /// their interval on steps: every case is listed, whichever way it goes.
-  static func summary(_ entries: [SpeedUpEntry], context: ReportContext) -> String {
-    let reference = context.results.suite.referencePreconditioning
-    var faster: [String] = []
-    var slower: [String] = []
-    var unclear: [String] = []
-    for entry in entries where entry.candidate.arm.preconditioning != reference {
-      guard let interval = entry.stepsSpeedUp, !interval.estimate.isNaN else { continue }
-      let text =
-        "\(Cell.code(entry.candidate.arm.preconditioning)) on \(entry.target) (\(entry.setting), "
-        + "\(Cell.number(interval.estimate)))"
-      if interval.lower > 1 {
-        faster.append(text)
-      } else if interval.upper < 1 {
-        slower.append(text)
-      } else {
-        unclear.append(text)
-      }
-    }
-    guard !(faster.isEmpty && slower.isEmpty && unclear.isEmpty) else { return "" }
-    func line(_ title: String, _ items: [String]) -> String {
-      "- \(title): " + (items.isEmpty ? "none" : items.joined(separator: "; ")) + "."
-    }
-    let level = Int((context.options.level * 100).rounded())
-    return "\n**Summary, steps to target** (by the \(level)% interval of the speed-up against "
-      + "\(Cell.code(reference))):\n\n"
-      + [
-        line("Faster than the reference (interval above 1)", faster),
-        line("Slower than the reference (interval below 1)", slower),
-        line("Not distinguishable from the reference (interval contains 1)", unclear),
-      ].joined(separator: "\n")
   }
 }
