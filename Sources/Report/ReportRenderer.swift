@@ -32,6 +32,7 @@ public enum ReportRenderer {
     }
     parts.append(ComparisonMarkdown.section(comparison))
     parts.append(IncompleteRunsSection.render(context))
+    parts.append(GlossarySection.render(context))
     let markdown = parts.filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
     return [ReportFile(name: context.baseName + ".md", contents: markdown)] + figures
   }

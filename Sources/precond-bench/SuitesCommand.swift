@@ -13,6 +13,8 @@ enum SuitesCommand: Subcommand {
       an estimate of the run time on this machine at the current --threads, measured from a few timed
       training steps of stand-in networks (about a second per problem; --no-estimate skips it).
       Teacher time counts network teachers and fitted initial networks as if not yet cached.
+      Each suite says whether its data are here: "data: synthetic" (generated), "data: present"
+      (every image problem's path exists) or "data: missing" with the path and what to install.
       Every suite file is validated: an invalid one is listed with its error (naming the file and
       key) and the command exits 65.
 
@@ -30,7 +32,26 @@ enum SuitesCommand: Subcommand {
     let cells: Int
     let estimatedMinutes: Double?
     let estimatedTeacherMinutes: Double?
+    /// Whether the data are on this machine (nil for an invalid suite).
+    let data: DataEntry?
     let error: String?
+  }
+
+  /// `status` is `synthetic`, `present` or `missing`; `missing` lists the absent problems' data.
+  struct DataEntry: Encodable {
+    let status: String
+    let missing: [DataAvailability.MissingData]
+
+    init(_ availability: DataAvailability) {
+      status = availability.status
+      missing = availability.missing
+    }
+
+    /// `present`, `synthetic`, or `missing — PATH (REMEDY)` for each absent dataset.
+    var text: String {
+      guard !missing.isEmpty else { return status }
+      return "missing — " + missing.map { "\($0.path) (\($0.remedy))" }.joined(separator: "; ")
+    }
   }
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
@@ -45,10 +66,11 @@ enum SuitesCommand: Subcommand {
         let suite = try SuiteCatalog.load(name)
         let estimate = arguments.flag("--no-estimate") ? nil : CostEstimate.measure(suite)
         entries.append(Entry(name: name, description: suite.description, problems: suite.problems.map { $0.name }, cells: suite.cells.count,
-          estimatedMinutes: estimate.map { $0.distillationSeconds / 60 }, estimatedTeacherMinutes: estimate.map { $0.teacherSeconds / 60 }, error: nil))
+          estimatedMinutes: estimate.map { $0.distillationSeconds / 60 }, estimatedTeacherMinutes: estimate.map { $0.teacherSeconds / 60 },
+          data: DataEntry(DataAvailability.of(suite)), error: nil))
       } catch {
         entries.append(Entry(name: name, description: "", problems: [], cells: 0, estimatedMinutes: nil, estimatedTeacherMinutes: nil,
-          error: "\(error)"))
+          data: nil, error: "\(error)"))
       }
     }
     let invalid = entries.filter { $0.error != nil }
@@ -72,6 +94,7 @@ enum SuitesCommand: Subcommand {
       }
       Console.out("\n\(e.name): \(e.cells) cells, problems \(e.problems.joined(separator: ", "))\(cost)")
       Console.out("  " + e.description)
+      if let data = e.data { Console.out("  data: " + data.text) }
     }
     return status
   }
