@@ -120,6 +120,9 @@ enum HeadlineSection {
     let steps = classify { $0.stepsSpeedUp }
     let cpu = classify { $0.cpuSpeedUp }
     let judged = entries.count - steps.undefined
+    guard judged > 0 else {
+      return "\(Cell.code(arm.preconditioning)): no target can be judged yet (\(steps.undefined) reached by neither arm, or not known until runs finish)."
+    }
     var parts: [String] = []
     parts.append("faster than \(Cell.code(reference)) on \(steps.faster.count) of \(judged) targets\(range(steps.faster))")
     parts.append("slower on \(steps.slower.count)\(range(steps.slower))")
