@@ -21,6 +21,7 @@ var allCommands: [any Subcommand.Type] {
   BaselineListCommand.self,
   BaselineDeleteCommand.self,
   ExportCommand.self,
+  SamplesCommand.self,
   MergeCommand.self,
   SyntheticResultsCommand.self,
   ]
