@@ -22,6 +22,7 @@ var allCommands: [any Subcommand.Type] {
   BaselineDeleteCommand.self,
   ExportCommand.self,
   SamplesCommand.self,
+  MetricImportCommand.self,
   MergeCommand.self,
   SyntheticResultsCommand.self,
   ]
