@@ -151,7 +151,8 @@ enum SamplesCommand: Subcommand {
   }
 
   /// Fails (65) before any sample is drawn when `out` cannot be written: its nearest existing
-  /// ancestor must be a writable directory; a PNG directory must not exist or be empty.
+  /// ancestor must be a writable directory; a PNG directory must not exist or be empty; a file
+  /// must not be a directory.
   static func checkWritable(_ out: String, format: Format) throws {
     let url = URL(fileURLWithPath: out)
     var isDirectory: ObjCBool = false
@@ -161,6 +162,9 @@ enum SamplesCommand: Subcommand {
       guard entries.isEmpty else {
         throw CommandFailure.malformed("\(out): exists and is not empty (\(entries.count) entries); choose a new directory")
       }
+    }
+    if format != .png, FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+      throw CommandFailure.malformed("\(out): is a directory, not a file to write")
     }
     var ancestor = url.deletingLastPathComponent()
     while !FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) && ancestor.path != "/" {

@@ -123,6 +123,7 @@ struct SamplesCommandTests {
     func samples(_ arguments: [String], db: String = "r.sqlite") throws -> CommandResult {
       try CommandRunner.run(["samples"] + arguments + ["--db", db], currentDirectory: directory)
     }
+    try FileManager.default.createDirectory(at: directory.appendingPathComponent("dir.npy"), withIntermediateDirectories: true)
     let ok = try samples(["blobs/ctm/analytic/seed1", "--nfe", "1", "--count", "5", "--out", "points.npy"])
     #expect(ok.exitCode == 0, "\(ok.stderr)")
     let points = try NumpyArray(contentsOf: directory.appendingPathComponent("points.npy").path)
@@ -139,6 +140,7 @@ struct SamplesCommandTests {
       (["1", "--nfe", "1", "--count", "5", "--out", "x.png"], 64, ["x.png"]),
       (["1", "--nfe", "1", "--count", "5", "--out", "/proc/precond-bench/x.npy"], 65, ["/proc/precond-bench/x.npy"]),
       (["1", "--nfe", "1", "--count", "5", "--out", "tiny.json/x.npy"], 65, ["tiny.json/x.npy"]),
+      (["1", "--nfe", "1", "--count", "5", "--out", "dir.npy"], 65, ["dir.npy", "is a directory"]),
       (["1", "--nfe", "1", "--count", "5", "--out", "x.npy", "--seed", "-1"], 64, ["--seed"]),
       (["1", "--nfe", "1", "--count", "5", "--out", "x.npy", "--students", "elsewhere"], 65, ["elsewhere/"]),
     ]

@@ -26,17 +26,12 @@ public struct ExternalMetric: Codable, Sendable, Hashable {
     self.recordedAt = recordedAt
   }
 
-  /// Whether `name` is an acceptable external metric name: 1 to 64 characters from letters,
-  /// digits, `.`, `_` and `-`.
+  /// Whether `name` is an acceptable external metric name: 1 to 64 characters from ASCII
+  /// letters, digits, `.`, `_` and `-`.
   public static func isValidName(_ name: String) -> Bool {
     (1...64).contains(name.count)
-      && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSetLike.alphanumerics($0) || "._-".unicodeScalars.contains($0)) }
-  }
-}
-
-/// ASCII character classes (Foundation-free).
-enum CharacterSetLike {
-  static func alphanumerics(_ scalar: Unicode.Scalar) -> Bool {
-    ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+      && name.unicodeScalars.allSatisfy {
+        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
+      }
   }
 }
