@@ -80,6 +80,6 @@ let package = Package(
       ["CanonicalJSON", "Diffusion", "Distillation", "Harness", "Metrics", "SyntheticResults", "TensorCore"]),
     tests("StorageTests", ["CSQLite", "Harness", "Storage", "SyntheticResults"]),
     tests("ReportTests", ["Distillation", "Harness", "Report", "SyntheticResults"]),
-    tests("PrecondBenchTests", ["precond-bench"]),
+    tests("PrecondBenchTests", ["Datasets", "precond-bench"]),
   ]
 )

@@ -97,6 +97,12 @@ struct ParsedArguments {
     return v
   }
 
+  /// A required integer option that must lie in `range`.
+  func requiredInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int {
+    guard let v = try integer(name, in: range) else { throw CommandFailure.usage("\(command): missing required option \(name)") }
+    return v
+  }
+
   /// A floating-point option.
   func real(_ name: String) throws -> Double? {
     guard let text = value(name) else { return nil }

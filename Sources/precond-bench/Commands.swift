@@ -21,6 +21,8 @@ var allCommands: [any Subcommand.Type] {
   BaselineListCommand.self,
   BaselineDeleteCommand.self,
   ExportCommand.self,
+  SamplesCommand.self,
+  MetricImportCommand.self,
   MergeCommand.self,
   SyntheticResultsCommand.self,
   ]

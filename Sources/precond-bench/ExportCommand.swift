@@ -15,7 +15,10 @@ enum ExportCommand: Subcommand {
 
       Prints every run of the suite (all attempts, not only the latest) with its cell
       configuration, status and evaluations (and, in JSON, coefficients and gaps), ordered by
-      dataset, teacher, method, preconditioning, seed and start. Keys are sorted and numbers are
+      dataset, teacher, method, preconditioning, seed and start. Metrics imported with
+      `precond-bench metric import` are listed as external: in JSON under each run's
+      externalMetrics, in CSV as rows whose source column is "external: TEXT" (the harness's
+      own rows say "harness"). Keys are sorted and numbers are
       in shortest round-trip form.
 
       --without-timings drops everything that may differ between two runs of the same inputs
@@ -26,7 +29,8 @@ enum ExportCommand: Subcommand {
 
       OPTIONS:
         \(ResultsSupport.databaseOptionHelp)
-        --format F          json (default) or csv (one row per evaluation and metric)
+        --format F          json (default) or csv (one row per evaluation and metric, external
+                            metrics included)
         --without-timings   see above
         --out PATH          write to PATH instead of stdout
 
@@ -103,6 +107,15 @@ enum ExportCommand: Subcommand {
               "seSStatistic": .optional(row.sStatisticError),
             ])
           }),
+        "externalMetrics": .array(
+          result.externalMetrics.map { metric in
+            var entry: [String: JSONValue] = [
+              "step": .int(metric.step), "name": .string(metric.name), "nfe": .int(metric.nfe),
+              "value": .number(metric.value), "source": .string(metric.source),
+            ]
+            if timings { entry["recordedAt"] = .string(metric.recordedAt.description) }
+            return .object(entry)
+          }),
         "gaps": .array(
           result.gaps.map { row in
             .object([
@@ -147,7 +160,7 @@ enum ExportCommand: Subcommand {
     var header = [
       "suite", "dataset", "teacher", "method", "preconditioning", "seed", "spec_hash", "status",
       "step",
-      "samples_seen", "loss", "metric", "nfe", "value",
+      "samples_seen", "loss", "metric", "nfe", "value", "source",
     ]
     if timings {
       header += [
@@ -160,13 +173,18 @@ enum ExportCommand: Subcommand {
       let run = result.run
       let cell = run.cell
       for evaluation in result.evaluations {
-        for metric in evaluation.metrics.sortedByKey() {
+        // The harness's metrics, then the ones imported for this evaluation.
+        let external = result.externalMetrics.filter { $0.step == evaluation.step }
+          .map { (name: $0.name, nfe: $0.nfe, value: $0.value, source: "external: " + $0.source) }
+        let harness = evaluation.metrics.sortedByKey()
+          .map { (name: $0.name, nfe: $0.nfe, value: $0.value, source: "harness") }
+        for metric in harness + external {
           var row = [
             cell.suite, cell.dataset, cell.teacher, cell.method, cell.preconditioning,
             String(cell.seed), cell.specHash,
             run.status.rawValue, String(evaluation.step), String(evaluation.samplesSeen),
             JSONValue.numberText(evaluation.loss), metric.name, String(metric.nfe),
-            JSONValue.numberText(metric.value),
+            JSONValue.numberText(metric.value), metric.source,
           ]
           if timings {
             row += [

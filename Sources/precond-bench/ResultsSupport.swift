@@ -134,6 +134,42 @@ enum ResultsSupport {
     return (try mapped { try BaselineRecord(fileText: text, file: file) }, file)
   }
 
+  /// The cell label `problem/method/preconditioning/seedN` of a run (`SuiteCell.label`).
+  static func label(_ cell: CellRecord) -> String {
+    "\(cell.dataset)/\(cell.method)/\(cell.preconditioning)/seed\(cell.seed)"
+  }
+
+  /// The run a RUN-OR-CELL argument names: a run id, or a cell label
+  /// `problem/method/preconditioning/seedN` (its latest completed run, in any suite of the
+  /// database). Exit 64 when it is neither, 65 when the database has no such run or cell, or the
+  /// cell has no completed run.
+  static func resolveRun(_ text: String, store: ResultStore, command: String) throws -> RunResult {
+    try mapped {
+      if let id = Int64(text) {
+        guard let run = try store.run(id: RunID(id)) else {
+          throw CommandFailure.malformed("\(store.path): no run \(id) (list runs with `precond-bench export`)")
+        }
+        return run
+      }
+      let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+      guard parts.count == 4, parts[3].hasPrefix("seed"), let seed = Int(parts[3].dropFirst(4)) else {
+        throw CommandFailure.usage(
+          "\(command): '\(text)' is neither a run id nor a cell label problem/method/preconditioning/seedN "
+            + "(e.g. blobs/ctm/analytic/seed1)")
+      }
+      let runs = try store.runs(problem: parts[0], method: parts[1], preconditioning: parts[2], seed: seed)
+      guard !runs.isEmpty else {
+        throw CommandFailure.malformed(
+          "\(store.path): no run of cell \(text) (problem \(parts[0]), method \(parts[1]), preconditioning \(parts[2]), seed \(seed))")
+      }
+      guard let latest = runs.last(where: { $0.run.status == .completed }) else {
+        let statuses = runs.map { "run \($0.run.id) \($0.run.status.rawValue)" }.joined(separator: ", ")
+        throw CommandFailure.malformed("\(store.path): cell \(text) has no completed run (\(statuses))")
+      }
+      return latest
+    }
+  }
+
   /// Writes `text` to `path` atomically, creating the directory.
   static func write(_ text: String, to path: String) throws {
     let url = URL(fileURLWithPath: path)

@@ -23,6 +23,8 @@ enum RunCommand: Subcommand {
                  so each shard keeps the arms interleaved (merge shard databases with `merge`)
         --resume       skip finished cells and continue interrupted ones from their last checkpoint
         --checkpoints DIR  cell checkpoints (default .precond-bench/checkpoints)
+        --students DIR     where each completed run's student (its EMA weights) is kept, for
+                           `precond-bench samples` (default .precond-bench/students)
         --quiet        no progress; one line per finished cell only
 
       SIGINT (Ctrl-C) or SIGTERM stops after the current training step: the run is checkpointed
@@ -37,7 +39,7 @@ enum RunCommand: Subcommand {
         precond-bench run smoke --threads 2
         precond-bench run toy --shard 1/4 --db shard1.sqlite     (then: precond-bench merge shard*.sqlite --into all.sqlite)
       """,
-    valueOptions: ["--db", "--shard", "--checkpoints"], flags: ["--resume", "--quiet"])
+    valueOptions: ["--db", "--shard", "--checkpoints", "--students"], flags: ["--resume", "--quiet"])
 
   static func run(_ arguments: ParsedArguments) throws -> ExitCode {
     try arguments.expectPositionals(0...1, spec.usage)
@@ -61,6 +63,7 @@ enum RunCommand: Subcommand {
     let cellCount = suite.cells.filter { shard.contains($0) }.count
     Console.error("\(suite.name): \(cellCount) cells\(shard.count > 1 ? " (shard \(shard))" : "") on \(ComputeThreads.count) thread(s) into \(path)")
     let options = RunOptions(checkpointDirectory: arguments.value("--checkpoints") ?? ".precond-bench/checkpoints",
+      studentDirectory: arguments.value("--students") ?? StudentFile.defaultDirectory,
       resume: arguments.flag("--resume"), machine: MachineFingerprint.current(), commit: CommitInfo.current(),
       shouldStop: { Interruption.requested }) { event in
       switch event {

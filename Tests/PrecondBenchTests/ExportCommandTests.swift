@@ -42,7 +42,7 @@ struct ExportCommandTests {
       let lines = result.stdout.split(separator: "\n")
       #expect(
         lines.first
-          == "suite,dataset,teacher,method,preconditioning,seed,spec_hash,status,step,samples_seen,loss,metric,nfe,value"
+          == "suite,dataset,teacher,method,preconditioning,seed,spec_hash,status,step,samples_seen,loss,metric,nfe,value,source"
       )
       #expect(lines.count == 1 + 3 * 2 * 3)
       #expect(

@@ -230,7 +230,9 @@ enum HostileInputs {
       stem: "baseline", ext: "json", extra: [("missing", "missing/none.json", 5)])
     // Databases given by --db, read by every result command and written by run.
     for command in [["export"], ["report", "--out", "-"], ["baseline", "list"], ["compare", "--baseline", "base.json"],
-      ["check", "--baseline", "base.json"], ["baseline", "save", "b2"], ["synthetic-results"]]
+      ["check", "--baseline", "base.json"], ["baseline", "save", "b2"], ["synthetic-results"],
+      ["samples", "1", "--nfe", "1", "--count", "1", "--out", "samples.npy"],
+      ["metric", "import", "1", "--name", "fid", "--nfe", "1", "--value", "1", "--source", "test"]]
     {
       let creates = command == ["synthetic-results"]
       // A command that writes results may create a missing database or fill an empty file.

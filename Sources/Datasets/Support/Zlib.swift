@@ -148,10 +148,17 @@ enum Zlib {
   }
 
   /// Compresses `input` as raw deflate (zip's method 8) at the default level.
-  static func deflateRaw(_ input: [UInt8]) -> [UInt8] {
+  static func deflateRaw(_ input: [UInt8]) -> [UInt8] { deflate(input, windowBits: -15) }
+
+  /// Compresses `input` into a zlib stream (RFC 1950: header, deflate data, Adler-32), as PNG's
+  /// `IDAT` chunks hold it.
+  static func deflateZlib(_ input: [UInt8]) -> [UInt8] { deflate(input, windowBits: 15) }
+
+  /// Deflates with zlib's `windowBits` convention: negative for raw deflate, 15 for a zlib stream.
+  private static func deflate(_ input: [UInt8], windowBits: Int32) -> [UInt8] {
     var stream = z_stream()
     let initialised = deflateInit2_(
-      &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+      &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
       Int32(MemoryLayout<z_stream>.size))
     precondition(initialised == Z_OK, "zlib deflateInit2 failed with status \(initialised)")
     defer { deflateEnd(&stream) }

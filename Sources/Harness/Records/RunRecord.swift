@@ -140,16 +140,20 @@ public struct RunResult: Sendable, Hashable {
   public var coefficients: [CoefficientRow]
   /// Its consistency-gap rows, in recorded order.
   public var gaps: [GapRow]
+  /// Metrics computed outside and imported for its evaluations (`precond-bench metric import`),
+  /// by step, name and NFE.
+  public var externalMetrics: [ExternalMetric]
 
   /// A run result from its parts.
   public init(
     run: RunRecord, evaluations: [EvaluationRecord], coefficients: [CoefficientRow] = [],
-    gaps: [GapRow] = []
+    gaps: [GapRow] = [], externalMetrics: [ExternalMetric] = []
   ) {
     self.run = run
     self.evaluations = evaluations
     self.coefficients = coefficients
     self.gaps = gaps
+    self.externalMetrics = externalMetrics
   }
 
   /// The last evaluation (the final numbers of a completed run).

@@ -37,6 +37,9 @@ public enum CellOutcome: Sendable, Equatable {
 public struct RunOptions: Sendable {
   /// Where cell checkpoints live.
   public var checkpointDirectory: String
+  /// Where completed runs' students are kept (`StudentFile`); `nil` keeps none. Writing them
+  /// changes no recorded number.
+  public var studentDirectory: String?
   /// Continue interrupted runs and skip finished ones.
   public var resume: Bool
   /// The machine's fingerprint.
@@ -52,10 +55,12 @@ public struct RunOptions: Sendable {
   public var shouldStop: @Sendable () -> Bool
 
   /// Creates options.
-  public init(checkpointDirectory: String = ".precond-bench/checkpoints", resume: Bool = false, machine: MachineFingerprint,
+  public init(checkpointDirectory: String = ".precond-bench/checkpoints", studentDirectory: String? = nil, resume: Bool = false,
+              machine: MachineFingerprint,
               commit: CommitInfo, preparation: PreparationOptions = PreparationOptions(),
               shouldStop: @escaping @Sendable () -> Bool = { false }, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
     self.checkpointDirectory = checkpointDirectory
+    self.studentDirectory = studentDirectory
     self.resume = resume
     self.machine = machine
     self.commit = commit
@@ -151,10 +156,15 @@ public enum CellRunner {
       return .failed(message)
     }
     options.events(.cellStarted(cell, position: position, of: total, resumedAt: resumeFrom == nil ? nil : trainer.step))
+    let studentFile = options.studentDirectory.map { directory in
+      (path: StudentFile.path(directory: directory, suite: suite.name, specHash: record.specHash, seed: cell.seed),
+       metadata: StudentFile.metadata(specHash: record.specHash, specification: specification, sampleShape: sampleShape,
+         sigmaData: problem.sigmaData, statistics: statistics))
+    }
     do {
       return try train(&trainer, cell: cell, run: run, record: record, specification: specification, suite: suite, evaluator: evaluator,
         sink: sink, options: options, checkpointPath: checkpointPath, wall: trainingWall, cpu: trainingCPU,
-        divergenceState: resumeFrom?.checkpoint.metadata["divergence"], pendingLoss: pendingLoss)
+        divergenceState: resumeFrom?.checkpoint.metadata["divergence"], pendingLoss: pendingLoss, studentFile: studentFile)
     } catch {
       // Leave no run "running" behind an error: record it as failed, then report the error.
       try? sink.finishRun(run, status: .failed, step: trainer.step, message: "\(error)")
@@ -165,7 +175,8 @@ public enum CellRunner {
   static func train(
     _ trainer: inout DistillationTrainer, cell: SuiteCell, run: RunID, record: CellRecord, specification: CellSpecification,
     suite: SuiteSpecification, evaluator: Evaluator, sink: any ResultSink, options: RunOptions, checkpointPath: String,
-    wall: Double, cpu: Double, divergenceState: String?, pendingLoss: (sum: Double, count: Int) = (0, 0)
+    wall: Double, cpu: Double, divergenceState: String?, pendingLoss: (sum: Double, count: Int) = (0, 0),
+    studentFile: (path: String, metadata: [String: String])? = nil
   ) throws -> CellOutcome {
     var trainingWall = wall
     var trainingCPU = cpu
@@ -244,6 +255,11 @@ public enum CellRunner {
           try checkpoint.write(to: checkpointPath)
         }
       }
+    }
+    // Keep the student whose numbers were recorded (before the run is marked completed, so a
+    // completed run of this options' directory always has its file).
+    if let studentFile {
+      try StudentFile.write(trainer.evaluation, step: trainer.step, metadata: studentFile.metadata, to: studentFile.path)
     }
     try sink.finishRun(run, status: .completed, step: trainer.step, message: nil)
     try? FileManager.default.removeItem(atPath: checkpointPath)

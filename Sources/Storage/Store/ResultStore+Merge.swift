@@ -3,7 +3,7 @@ import Harness
 
 /// What a merge added.
 public struct MergeSummary: Sendable, Hashable {
-  /// Runs added (with their evaluations, metrics, coefficients and gaps).
+  /// Runs added (with their evaluations, metrics, coefficients, gaps and external metrics).
   public var runsAdded: Int
   /// Runs already present (same uid), left as they were.
   public var runsAlreadyPresent: Int
@@ -101,6 +101,15 @@ extension ResultStore {
           INSERT INTO main.gaps (run_id, row_index, t, s, gap, jump_error)
             SELECT mr.id, x.row_index, x.t, x.s, x.gap, x.jump_error FROM shard.gaps x \(newRuns)
           """, [.integer(before)])
+        // External metrics of any run the target holds (new or already present), by run uid.
+        try database.execute(
+          """
+          INSERT OR IGNORE INTO main.external_metrics (run_id, step, name, nfe, value, source, recorded_at)
+            SELECT mr.id, x.step, x.name, x.nfe, x.value, x.source, x.recorded_at
+            FROM shard.external_metrics x
+              JOIN shard.runs sr ON sr.id = x.run_id JOIN main.runs mr ON mr.uid = sr.uid
+            ORDER BY mr.id, x.step, x.name, x.nfe
+          """)
         let conflicts = try database.query(
           """
           SELECT s.name FROM shard.baselines s JOIN main.baselines m ON m.name = s.name

@@ -191,11 +191,29 @@ extension ResultStore {
           t: try row.double(1), s: try row.double(2), gap: try row.double(3),
           jumpError: try row.double(4)))
     }
+    var externalByRun: [Int64: [ExternalMetric]] = [:]
+    _ = try database.query(
+      """
+      SELECT run_id, step, name, nfe, value, source, recorded_at FROM external_metrics
+      WHERE \(runCondition) ORDER BY run_id, step, name, nfe
+      """, values
+    ) { row in
+      let recorded = try row.text(6)
+      guard let recordedAt = Timestamp(iso8601: recorded) else {
+        throw StorageError.malformedRow(
+          path: path, detail: "an external metric of run \(try row.int64(0)) has recorded_at '\(recorded)', not an ISO 8601 time")
+      }
+      externalByRun[try row.int64(0), default: []].append(
+        ExternalMetric(
+          step: try row.int(1), name: try row.text(2), nfe: try row.int(3), value: try row.double(4),
+          source: try row.text(5), recordedAt: recordedAt))
+    }
     return records.map { record in
       RunResult(
         run: record, evaluations: evaluationsByRun[record.id.rawValue] ?? [],
         coefficients: coefficientsByRun[record.id.rawValue] ?? [],
-        gaps: gapsByRun[record.id.rawValue] ?? [])
+        gaps: gapsByRun[record.id.rawValue] ?? [],
+        externalMetrics: externalByRun[record.id.rawValue] ?? [])
     }
   }
 }

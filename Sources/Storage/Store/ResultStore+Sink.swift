@@ -263,6 +263,9 @@ extension ResultStore {
           "DELETE FROM evaluations WHERE run_id = ? AND step > ?",
           [.integer(run.rawValue), .int(step)])
         try database.execute(
+          "DELETE FROM external_metrics WHERE run_id = ? AND step > ?",
+          [.integer(run.rawValue), .int(step)])
+        try database.execute(
           """
           UPDATE runs SET status = 'running', status_step = NULL, status_message = NULL, finished_at = NULL,
             process_id = ?, host = ?, process_start = ?

@@ -211,6 +211,21 @@ public enum Schema {
         );
         ALTER TABLE verdicts ADD COLUMN target_rule TEXT;
         """),
+    Migration(
+      version: 7, summary: "metrics computed outside (e.g. FID of exported samples), imported per run evaluation",
+      sql: """
+        CREATE TABLE external_metrics (
+          id INTEGER PRIMARY KEY,
+          run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          step INTEGER NOT NULL CHECK (step >= 0),
+          name TEXT NOT NULL,
+          nfe INTEGER NOT NULL CHECK (nfe >= 1),
+          value REAL NOT NULL,
+          source TEXT NOT NULL,
+          recorded_at TEXT NOT NULL,
+          UNIQUE (run_id, step, name, nfe)
+        );
+        """),
   ]
 
   /// Applies the migrations after the database's version, up to `target` (default: all), each
