@@ -178,6 +178,9 @@ struct SuiteFileTests {
       ("\"steps\": 200", "\"steps\": -5", "training.steps"),
       ("\"seeds\": [1, 2, 3]", "\"seeds\": [1, 1]", "seeds"),
       ("\"every\": 50", "\"every\": 30", "checkpointEvery"),
+      // A U-Net student on the 2-D mixtures stopped the process in a trainer precondition.
+      ("\"network\": {\"kind\": \"mlp\", \"hiddenWidths\": [64, 64],", "\"network\": {\"kind\": \"unet\", \"baseWidth\": 16,",
+       "student.network.kind"),
     ]
     for (original, replacement, expected) in cases {
       #expect(base.contains(original), "fixture drifted: \(original)")
@@ -188,6 +191,21 @@ struct SuiteFileTests {
       } catch {
         #expect("\(error)".contains(expected), "\(error)")
       }
+    }
+  }
+
+  @Test("An MLP on image data is an error naming the student's network kind, not a crash")
+  func mlpOnImages() throws {
+    let url = repositoryRoot().appendingPathComponent("Benchmarks/Suites/fashion-mnist.json")
+    var suite = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    var student = try #require(suite["student"] as? [String: Any])
+    student["network"] = ["kind": "mlp", "hiddenWidths": [64]]
+    suite["student"] = student
+    let bytes = try JSONSerialization.data(withJSONObject: suite)
+    #expect {
+      _ = try SuiteParser.parse(bytes: Array(bytes), name: "fashion-mnist", file: "fashion-mnist.json")
+    } throws: { error in
+      "\(error)".contains("student.network.kind") && "\(error)".contains("fashion-mnist.json") && "\(error)".contains("unet")
     }
   }
 }

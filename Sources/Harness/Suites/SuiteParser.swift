@@ -70,6 +70,22 @@ public enum SuiteParser {
     var studentReader = try root.object("student")
     let student = try studentSpecification(&studentReader)
     try studentReader.finish()
+    // The MLP works on flat vectors (the 2-D mixtures), the U-Net on images: the other way round
+    // a trainer precondition would stop the process instead of naming the key.
+    for problem in problems {
+      let teacherNetwork: NetworkChoice?
+      if case .network(let teacher) = problem.teacher { teacherNetwork = teacher.network } else { teacherNetwork = nil }
+      for (key, network) in [("student.network.kind", student.network)] + (teacherNetwork.map { [("problems[\(problem.name)].teacher.network.kind", $0)] } ?? []) {
+        switch (network, problem.data.isImages) {
+        case (.mlp, true):
+          throw RecordFormatError(file: file, keyPath: key, message: "an mlp cannot model the images of problem '\(problem.name)': use \"unet\"", remedy: remedy)
+        case (.unet, false):
+          throw RecordFormatError(file: file, keyPath: key, message: "a unet needs image data; problem '\(problem.name)' is not images: use \"mlp\"", remedy: remedy)
+        default:
+          continue
+        }
+      }
+    }
     var trainingReader = try root.object("training")
     let training = try trainingSpecification(&trainingReader)
     try trainingReader.finish()
