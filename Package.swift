@@ -62,7 +62,7 @@ let package = Package(
       ],
       swiftSettings: cpuSettings),
     .executableTarget(
-      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion"],
+      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation"],
       path: "Benchmarks/Perf", swiftSettings: cpuSettings),
     .target(
       name: "TestSupport", dependencies: ["TensorCore", "Autodiff"], path: "Tests/TestSupport",

@@ -15,6 +15,8 @@ enum PerfCommand: String, CaseIterable {
   case unetConv = "unet-conv"
   case elementwise
   case trainStep = "train-step"
+  case teacherStep = "teacher-step"
+  case distillStep = "distill-step"
   case empiricalTeacher = "empirical-teacher"
 
   var spec: CommandSpec {
@@ -24,6 +26,8 @@ enum PerfCommand: String, CaseIterable {
     case .unetConv: UNetConvolutionsCommand.spec
     case .elementwise: ElementwiseCommand.spec
     case .trainStep: TrainStepCommand.spec
+    case .teacherStep: UNetStepCommand.spec(.teacher)
+    case .distillStep: UNetStepCommand.spec(.distill)
     case .empiricalTeacher: EmpiricalTeacherCommand.spec
     }
   }
@@ -35,6 +39,8 @@ enum PerfCommand: String, CaseIterable {
     case .unetConv: try UNetConvolutionsCommand.run(arguments)
     case .elementwise: try ElementwiseCommand.run(arguments)
     case .trainStep: try TrainStepCommand.run(arguments)
+    case .teacherStep: try UNetStepCommand.run(.teacher, arguments)
+    case .distillStep: try UNetStepCommand.run(.distill, arguments)
     case .empiricalTeacher: try EmpiricalTeacherCommand.run(arguments)
     }
   }

@@ -30,6 +30,25 @@ public enum Broadcasting {
     }
     return strides
   }
+
+  /// The iteration space of a broadcast `shape` with operand strides `sa`, `sb` (from
+  /// `strides(of:in:)`), simplified: extent-1 dimensions dropped and each dimension merged into
+  /// the next inner one wherever both operands step through the pair as through one dimension
+  /// (contiguously, or not at all). Every output element still meets the same pair of input
+  /// elements, in the same flat order, so no bit changes; only the rows get longer.
+  static func coalesced(_ shape: [Int], _ sa: [Int], _ sb: [Int]) -> (shape: [Int], sa: [Int], sb: [Int]) {
+    var merged: [(extent: Int, a: Int, b: Int)] = []
+    for d in 0..<shape.count where shape[d] != 1 {
+      let current = (extent: shape[d], a: sa[d], b: sb[d])
+      if let outer = merged.last, outer.a == current.a * current.extent, outer.b == current.b * current.extent {
+        merged[merged.count - 1] = (outer.extent * current.extent, current.a, current.b)
+      } else {
+        merged.append(current)
+      }
+    }
+    if merged.isEmpty { return (shape, sa, sb) }
+    return (merged.map(\.extent), merged.map(\.a), merged.map(\.b))
+  }
 }
 
 /// An elementwise binary operation on Float32.
@@ -171,13 +190,15 @@ extension Tensor {
     guard let outShape = Broadcasting.shape(a.shape, b.shape) else {
       preconditionFailure("broadcast: shapes \(a.shape) and \(b.shape) are incompatible")
     }
-    let rank = outShape.count
-    let sa = Broadcasting.strides(of: a.shape, in: outShape)
-    let sb = Broadcasting.strides(of: b.shape, in: outShape)
-    let inner = rank == 0 ? 1 : outShape[rank - 1]
+    // Iterate over the coalesced shape: a per-channel operand [1, C, 1, 1] against [B, C, H, W]
+    // gives rows of H*W elements instead of W.
+    let (iteration, sa, sb) = Broadcasting.coalesced(
+      outShape, Broadcasting.strides(of: a.shape, in: outShape), Broadcasting.strides(of: b.shape, in: outShape))
+    let rank = iteration.count
+    let inner = rank == 0 ? 1 : iteration[rank - 1]
     let innerA = rank == 0 ? 0 : sa[rank - 1]
     let innerB = rank == 0 ? 0 : sb[rank - 1]
-    let outer = inner == 0 ? 0 : Tensor.elementCount(outShape) / inner
+    let outer = inner == 0 ? 0 : Tensor.elementCount(iteration) / inner
     return Tensor(shape: outShape) { out in
       a.scalars.withUnsafeBufferPointer { pa in
         b.scalars.withUnsafeBufferPointer { pb in
@@ -194,8 +215,8 @@ extension Tensor {
             var remainder = rows.lowerBound
             var d = rank - 2
             while d >= 0 {
-              index[d] = remainder % outShape[d]
-              remainder /= outShape[d]
+              index[d] = remainder % iteration[d]
+              remainder /= iteration[d]
               offsetA += index[d] * sa[d]
               offsetB += index[d] * sb[d]
               d -= 1
@@ -216,9 +237,9 @@ extension Tensor {
                 index[d] += 1
                 offsetA += sa[d]
                 offsetB += sb[d]
-                if index[d] < outShape[d] { break }
-                offsetA -= sa[d] * outShape[d]
-                offsetB -= sb[d] * outShape[d]
+                if index[d] < iteration[d] { break }
+                offsetA -= sa[d] * iteration[d]
+                offsetB -= sb[d] * iteration[d]
                 index[d] = 0
                 d -= 1
               }
