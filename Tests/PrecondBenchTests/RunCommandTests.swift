@@ -95,8 +95,12 @@ struct RunCommandTests {
   func badInput() throws {
     let directory = try Self.workspace()
     defer { try? FileManager.default.removeItem(at: directory) }
+    // Image data needs a U-Net student (an MLP on images is a suite error of its own).
     let missing = tinySuite.replacingOccurrences(of: tinyData,
       with: #"{"kind": "cifar10", "path": "nowhere/cifar-10-batches-bin", "resolution": 16}"#)
+      .replacingOccurrences(of: #"{"kind": "mlp", "hiddenWidths": [16], "embeddingFeatures": 8, "conditioningWidth": 8}"#,
+        with: #"{"kind": "unet", "baseWidth": 8, "groups": 4}"#)
+    #expect(missing.contains("\"unet\""), "the tiny suite's student literal drifted")
     #expect(missing != tinySuite, "the tiny suite's data literal drifted")
     try missing.write(to: directory.appendingPathComponent("missing.json"), atomically: true, encoding: .utf8)
     let result = try CommandRunner.run(["run", "missing.json", "--db", "m.sqlite"], currentDirectory: directory)
