@@ -15,6 +15,7 @@ func commandFailure(for error: any Error) -> CommandFailure {
   case let error as DatasetError: return .malformed("\(error)")
   case let error as CheckpointError: return .malformed("\(error)")
   case let error as StatisticsCacheError: return .malformed("\(error)")
+  case let error as TeacherValueCacheError: return .malformed("\(error)")
   case let error as MetricsError: return .malformed("\(error)")
   case let error as ChoiceError: return .usage("\(error)")
   case let error as ProblemError:
