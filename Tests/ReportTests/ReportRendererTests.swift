@@ -96,6 +96,23 @@ struct ReportRendererTests {
       SVGChecker.check(coefficients.contents).checker.texts.contains { $0.contains("flagged") })
   }
 
+  @Test("tick labels use one notation: whole numbers in full, bare exponents (no 1e+04, no 2e-05)")
+  func tickNotation() throws {
+    // 40000 steps: the step axis ticks at 10000, 20000, ... which %g would print as 1e+04.
+    let files = ReportRenderer.render(
+      SyntheticResults(evaluations: 8, evalEvery: 5000).results(), options: options)
+    var ticks: [String] = []
+    for file in files.dropFirst() {
+      let texts = SVGChecker.check(file.contents).checker.texts
+      for text in texts where text.first.map({ $0.isNumber || $0 == "-" }) == true && !text.contains(" ") {
+        ticks.append(text)
+        #expect(!text.contains("e+"), "\(file.name): tick \(text)")
+        #expect(!text.contains("e0") && !text.contains("e-0"), "\(file.name): tick \(text)")
+      }
+    }
+    #expect(ticks.contains("10000") || ticks.contains("20000"), "step ticks: \(Set(ticks).sorted())")
+  }
+
   @Test("the Markdown states what the metrics are not, and shows every section")
   func sections() throws {
     let markdown = try #require(

@@ -68,12 +68,29 @@ struct PlotScale {
     return start + fraction * (end - start)
   }
 
-  /// A tick's label.
+  /// A tick's label, one notation on every axis: whole numbers below a million in full
+  /// (`10000`), powers of ten outside 1e-3...1e4 on logarithmic axes as `1e5`, anything else in
+  /// 4 significant digits with a bare exponent (`2.5e-5`, never `2.5e-05` or `1e+04`).
   func label(_ tick: Double) -> String {
     if logarithmic {
       let exponent = Int(log10(tick).rounded())
-      return (-3...4).contains(exponent) ? DisplayNumber.format(tick, digits: 4) : "1e\(exponent)"
+      if !(-3...4).contains(exponent) { return "1e\(exponent)" }
     }
-    return DisplayNumber.format(tick, digits: 4)
+    return PlotScale.tickText(tick)
+  }
+
+  /// `value` as a tick label (see `label`).
+  static func tickText(_ value: Double) -> String {
+    if value.isFinite, value == value.rounded(), abs(value) < 1e6 { return String(Int(value)) }
+    let text = DisplayNumber.format(value, digits: 4)
+    guard let e = text.firstIndex(of: "e") else { return text }
+    var exponent = text[text.index(after: e)...]
+    var sign = ""
+    if exponent.first == "+" || exponent.first == "-" {
+      sign = exponent.first == "-" ? "-" : ""
+      exponent = exponent.dropFirst()
+    }
+    let digits = exponent.drop(while: { $0 == "0" })
+    return text[..<e] + "e" + sign + (digits.isEmpty ? "0" : digits)
   }
 }
