@@ -5,13 +5,39 @@
 // JSON); Harness <- Storage, Report; SyntheticResults (made-up results for tests and demos, not in
 // the Harness library); the precond-bench executable on top.
 // Every target declares exactly the modules its sources import (system modules aside).
+import Foundation
 import PackageDescription
 
 // Kernels use explicit fused multiply-adds; they are single instructions only when the compiler
 // targets a CPU with FMA. x86-64-v3 (Haswell and later, every Zen) is the floor we build for; the
 // same flag applies to every target so that all Float arithmetic is compiled the same way.
+//
+// Kernel flavour, chosen when the package is built: `avx512` (AVX-512 F/DQ/BW/VL: 32 vector
+// registers, so the GEMM register tile is 8 x 16 instead of 6 x 16, and 8-row packing) or `avx2`
+// (x86-64-v3). Set PRECONDBENCH_KERNELS=avx2|avx512 to choose; otherwise the build machine's
+// /proc/cpuinfo decides. Both flavours compute every element of every product as the same chain of
+// fused multiply-adds in the same order, so results are bit-identical between them (the tests and
+// the smoke suite's export prove it); an `avx512` binary stops with SIGILL on a CPU without AVX-512.
+// SwiftPM caches the evaluated manifest: after changing PRECONDBENCH_KERNELS, delete `.build`.
+func kernelFlavour() -> String {
+  if let chosen = ProcessInfo.processInfo.environment["PRECONDBENCH_KERNELS"], !chosen.isEmpty {
+    guard chosen == "avx2" || chosen == "avx512" else {
+      fatalError("PRECONDBENCH_KERNELS must be avx2 or avx512, not '\(chosen)'")
+    }
+    return chosen
+  }
+  guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+    let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+  else { return "avx2" }
+  let flags = Set(flagsLine.split(separator: " ").map(String.init))
+  return ["avx512f", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains) ? "avx512" : "avx2"
+}
+
 #if arch(x86_64)
-let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let cpuSettings: [SwiftSetting] =
+  kernelFlavour() == "avx512"
+  ? [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("AVX512")]
+  : [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
 let cpuSettings: [SwiftSetting] = []
 #endif

@@ -59,6 +59,9 @@ func topLevelUsage() -> String {
   }
   lines.append("")
   lines.append("Build with: swift build -c release --product perf")
+  lines.append(
+    "Kernel flavour of this build: \(KernelFlavour.name) (PRECONDBENCH_KERNELS=avx2|avx512 at build time; "
+      + "results are bit-identical between flavours)")
   return lines.joined(separator: "\n")
 }
 

@@ -18,16 +18,20 @@ extension GemmKernel {
         let i0 = ip * microRows
         let height = min(microRows, layout.m - i0)
         if a.isTransposed {
-          // Stored [k, m]: the 6 rows of a step are contiguous.
+          // Stored [k, m]: the rows of a step are contiguous.
           let source = a.base + p0 * a.leadingDimension + i0
           if height == microRows {
             for p in 0..<depth {
               let from = UnsafeRawPointer(source + p * a.leadingDimension)
               let to = UnsafeMutableRawPointer(panel + p * microRows)
-              to.storeBytes(of: from.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-              to.storeBytes(
-                of: from.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), toByteOffset: 16,
-                as: SIMD2<Float>.self)
+              #if AVX512
+                to.storeBytes(of: from.loadUnaligned(as: V.self), as: V.self)
+              #else
+                to.storeBytes(of: from.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                to.storeBytes(
+                  of: from.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), toByteOffset: 16,
+                  as: SIMD2<Float>.self)
+              #endif
             }
           } else {
             for p in 0..<depth {
@@ -40,7 +44,11 @@ extension GemmKernel {
           // Stored [m, k]: each row runs along the depth; transpose 8 steps at a time.
           let source = a.base + i0 * a.leadingDimension + p0
           if height == microRows {
-            packSixRows(source, leadingDimension: a.leadingDimension, depth: depth, into: panel)
+            #if AVX512
+              packEightRows(source, leadingDimension: a.leadingDimension, depth: depth, into: panel)
+            #else
+              packSixRows(source, leadingDimension: a.leadingDimension, depth: depth, into: panel)
+            #endif
           } else {
             for p in 0..<depth {
               for r in 0..<microRows {
@@ -98,7 +106,8 @@ extension GemmKernel {
     }
   }
 
-  /// `panel[p * 6 + r] = source[r * ld + p]` for 6 full rows.
+  #if !AVX512
+  /// `panel[p * 6 + r] = source[r * ld + p]` for 6 full rows (the `avx2` flavour's row panels).
   @inline(__always)
   static func packSixRows(
     _ source: UnsafePointer<Float>, leadingDimension ld: Int, depth: Int, into panel: UnsafeMutablePointer<Float>
@@ -132,6 +141,23 @@ extension GemmKernel {
       p += 1
     }
   }
+  #endif
+
+  /// `panel[p * 8 + r] = source[r * ld + p]` for 8 full rows (the `avx512` flavour's row panels).
+  @inline(__always)
+  static func packEightRows(
+    _ source: UnsafePointer<Float>, leadingDimension ld: Int, depth: Int, into panel: UnsafeMutablePointer<Float>
+  ) {
+    var p = 0
+    while p + 8 <= depth {
+      storeRows(loadTransposed(source + p, leadingDimension: ld), to: UnsafeMutableRawPointer(panel + p * 8), rowBytes: 32)
+      p += 8
+    }
+    while p < depth {
+      for r in 0..<8 { panel[p * 8 + r] = source[r * ld + p] }
+      p += 1
+    }
+  }
 
   /// `panel[p * 16 + q] = source[q * ld + p]` for 16 full columns.
   @inline(__always)
@@ -141,16 +167,7 @@ extension GemmKernel {
     var p = 0
     while p + 8 <= depth {
       for half in 0..<2 {
-        let rows = source + half * 8 * ld + p
-        let t = transpose8x8(
-          UnsafeRawPointer(rows).loadUnaligned(as: V.self),
-          UnsafeRawPointer(rows + ld).loadUnaligned(as: V.self),
-          UnsafeRawPointer(rows + 2 * ld).loadUnaligned(as: V.self),
-          UnsafeRawPointer(rows + 3 * ld).loadUnaligned(as: V.self),
-          UnsafeRawPointer(rows + 4 * ld).loadUnaligned(as: V.self),
-          UnsafeRawPointer(rows + 5 * ld).loadUnaligned(as: V.self),
-          UnsafeRawPointer(rows + 6 * ld).loadUnaligned(as: V.self),
-          UnsafeRawPointer(rows + 7 * ld).loadUnaligned(as: V.self))
+        let t = loadTransposed(source + half * 8 * ld + p, leadingDimension: ld)
         storeRows(t, to: UnsafeMutableRawPointer(panel + p * microColumns + half * 8), rowBytes: 64)
       }
       p += 8
@@ -159,6 +176,21 @@ extension GemmKernel {
       for q in 0..<microColumns { panel[p * microColumns + q] = source[q * ld + p] }
       p += 1
     }
+  }
+
+  /// The transpose of the 8 x 8 block whose rows start at `rows`, `ld` floats apart: result `j`
+  /// holds element `j` of every row.
+  @inline(__always)
+  static func loadTransposed(_ rows: UnsafePointer<Float>, leadingDimension ld: Int) -> (V, V, V, V, V, V, V, V) {
+    transpose8x8(
+      UnsafeRawPointer(rows).loadUnaligned(as: V.self),
+      UnsafeRawPointer(rows + ld).loadUnaligned(as: V.self),
+      UnsafeRawPointer(rows + 2 * ld).loadUnaligned(as: V.self),
+      UnsafeRawPointer(rows + 3 * ld).loadUnaligned(as: V.self),
+      UnsafeRawPointer(rows + 4 * ld).loadUnaligned(as: V.self),
+      UnsafeRawPointer(rows + 5 * ld).loadUnaligned(as: V.self),
+      UnsafeRawPointer(rows + 6 * ld).loadUnaligned(as: V.self),
+      UnsafeRawPointer(rows + 7 * ld).loadUnaligned(as: V.self))
   }
 
   /// Stores the first `rows` (default all 8) vectors of `t` at `to`, `rowBytes` apart: the

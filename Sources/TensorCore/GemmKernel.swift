@@ -9,18 +9,24 @@
 ///   another thread is packing packs another chunk meanwhile), so one dispatch covers packing
 ///   and arithmetic. Packing is a copy.
 /// - A task walks the depth blocks in increasing order and, inside a block, runs the
-///   `microRows x microColumns` register kernel over its micro-tiles. The kernel holds a 6x16
-///   tile of `C` in 12 SIMD8 accumulators, starts them from zero in the first depth block (from
-///   `C` itself when accumulating) and from the stored partial result in later blocks, and adds
-///   `a_ip * b_pj` with one fused multiply-add per step.
+///   `microRows x microColumns` register kernel over its micro-tiles. The kernel holds a tile of
+///   `C` in registers (6x16 in 12 SIMD8 accumulators in the `avx2` flavour; 8x16 in 8 SIMD16
+///   accumulators in the `avx512` flavour, which has 32 vector registers), starts them from zero
+///   in the first depth block (from `C` itself when accumulating) and from the stored partial
+///   result in later blocks, and adds `a_ip * b_pj` with one fused multiply-add per step.
 ///
 /// So every element of `C` is the single chain
 /// `fma(a[i,k-1], b[k-1,j], ... fma(a[i,0], b[0,j], (accumulate ? C[i,j] : 0)))` in increasing
 /// `p`, exactly the chain of `Gemm.reference`: the fast path is bit-identical to the reference,
-/// and no tiling, block size or thread count can change a bit.
+/// and no tiling, block size, kernel flavour or thread count can change a bit.
 enum GemmKernel {
-  /// Rows of the register tile (6 x 2 ymm accumulators + 2 for B + 1 broadcast: 15 of 16 ymm).
-  static let microRows = 6
+  #if AVX512
+    /// Rows of the register tile (8 zmm accumulators + B + broadcasts, of 32 zmm).
+    static let microRows = 8
+  #else
+    /// Rows of the register tile (6 x 2 ymm accumulators + 2 for B + 1 broadcast: 15 of 16 ymm).
+    static let microRows = 6
+  #endif
   /// Columns of the register tile: two SIMD8 vectors.
   static let microColumns = 16
   /// Depth of a packed block: a B micro-panel (16 KiB) stays in L1 while the kernel sweeps the
@@ -211,7 +217,7 @@ enum GemmKernel {
     }
   }
 
-  /// A partial tile at the bottom or right edge: the same kernel on a 6x16 scratch tile holding
+  /// A partial tile at the bottom or right edge: the same kernel on a full-size scratch tile holding
   /// the valid part of `C` (zeros elsewhere), then the valid part copied back. The chain of each
   /// valid element is unchanged.
   @inline(never)
@@ -234,6 +240,56 @@ enum GemmKernel {
     }
   }
 
+  #if AVX512
+  /// The 8 x 16 register tile of the `avx512` flavour: `C = (startFromC ? C : 0) + A_panel B_panel`,
+  /// one fused multiply-add per element and step, steps in increasing order (the chain of the
+  /// 6 x 16 tile below, element for element).
+  ///
+  /// `a`: `[depth][8]`, `b`: `[depth][16]`, `c`: 8 rows of 16 at stride `ldc`.
+  @inline(never)
+  static func microKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, startFromC: Bool
+  ) {
+    typealias W = SIMD16<Float>
+    let stride = ldc * 4
+    let row0 = UnsafeMutableRawPointer(c)
+    var c0 = W(), c1 = W(), c2 = W(), c3 = W(), c4 = W(), c5 = W(), c6 = W(), c7 = W()
+    if startFromC {
+      c0 = row0.loadUnaligned(as: W.self)
+      c1 = row0.loadUnaligned(fromByteOffset: stride, as: W.self)
+      c2 = row0.loadUnaligned(fromByteOffset: 2 * stride, as: W.self)
+      c3 = row0.loadUnaligned(fromByteOffset: 3 * stride, as: W.self)
+      c4 = row0.loadUnaligned(fromByteOffset: 4 * stride, as: W.self)
+      c5 = row0.loadUnaligned(fromByteOffset: 5 * stride, as: W.self)
+      c6 = row0.loadUnaligned(fromByteOffset: 6 * stride, as: W.self)
+      c7 = row0.loadUnaligned(fromByteOffset: 7 * stride, as: W.self)
+    }
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.loadUnaligned(as: W.self)
+      c0.addProduct(W(repeating: pa[0]), b0)
+      c1.addProduct(W(repeating: pa[1]), b0)
+      c2.addProduct(W(repeating: pa[2]), b0)
+      c3.addProduct(W(repeating: pa[3]), b0)
+      c4.addProduct(W(repeating: pa[4]), b0)
+      c5.addProduct(W(repeating: pa[5]), b0)
+      c6.addProduct(W(repeating: pa[6]), b0)
+      c7.addProduct(W(repeating: pa[7]), b0)
+      pa += 8
+      pb += 64
+    }
+    row0.storeBytes(of: c0, as: W.self)
+    row0.storeBytes(of: c1, toByteOffset: stride, as: W.self)
+    row0.storeBytes(of: c2, toByteOffset: 2 * stride, as: W.self)
+    row0.storeBytes(of: c3, toByteOffset: 3 * stride, as: W.self)
+    row0.storeBytes(of: c4, toByteOffset: 4 * stride, as: W.self)
+    row0.storeBytes(of: c5, toByteOffset: 5 * stride, as: W.self)
+    row0.storeBytes(of: c6, toByteOffset: 6 * stride, as: W.self)
+    row0.storeBytes(of: c7, toByteOffset: 7 * stride, as: W.self)
+  }
+  #else
   /// The 6 x 16 register tile: `C = (startFromC ? C : 0) + A_panel B_panel`, one fused
   /// multiply-add per element and step, steps in increasing order.
   ///
@@ -287,9 +343,10 @@ enum GemmKernel {
     row4.storeBytes(of: c40, as: V.self); row4.storeBytes(of: c41, toByteOffset: 32, as: V.self)
     row5.storeBytes(of: c50, as: V.self); row5.storeBytes(of: c51, toByteOffset: 32, as: V.self)
   }
+  #endif
 
   /// Products of at most this many rows (a convolution's weight gradient with 1 to 3 output
-  /// channels) use the few-rows kernels instead of the 6-row tile, which would waste half of its
+  /// channels) use the few-rows kernels instead of the 6- or 8-row tile, which would waste half of its
   /// multiply-adds or more on padding rows.
   static let fewRowsMaximum = 3
 
@@ -417,4 +474,15 @@ enum GemmKernel {
       row2.storeBytes(of: c22, toByteOffset: 64, as: V.self); row2.storeBytes(of: c23, toByteOffset: 96, as: V.self)
     }
   }
+}
+
+/// The kernel flavour this binary was built with (see Package.swift): `avx512` (8 x 16 register
+/// tile on 512-bit vectors) or `avx2` (6 x 16 on 256-bit vectors, x86-64-v3). Results are
+/// bit-identical between flavours; only speed differs.
+public enum KernelFlavour {
+  #if AVX512
+    public static let name = "avx512"
+  #else
+    public static let name = "avx2"
+  #endif
 }
