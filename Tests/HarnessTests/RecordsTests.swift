@@ -85,6 +85,17 @@ struct RecordsTests {
     }
   }
 
+  @Test("display numbers: factors in two significant digits, 100 and more in full, never an exponent below a million")
+  func factors() {
+    #expect(DisplayNumber.factor(1.8347) == "1.8")
+    #expect(DisplayNumber.factor(0.09412) == "0.094")
+    #expect(DisplayNumber.factor(32.4) == "32")
+    #expect(DisplayNumber.factor(155.3) == "155")
+    #expect(DisplayNumber.factor(99.96) == "100")  // %.2g would give 1e+02
+    #expect(DisplayNumber.factor(2.5e7) == "2.5e+07")
+    #expect(DisplayNumber.factor(.infinity) == "inf")
+  }
+
   @Test("timestamps: ISO 8601 both ways")
   func timestamps() {
     let stamp = Timestamp(secondsSinceEpoch: 1_795_000_000)

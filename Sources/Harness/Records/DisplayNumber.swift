@@ -12,6 +12,13 @@ public enum DisplayNumber {
     return String(format: "%.\(digits)g", value)
   }
 
+  /// A factor (a speed-up) in two significant digits, but whole factors from 100 to a million in
+  /// full: `1.8`, `32`, `160` (never `1.6e+02`).
+  public static func factor(_ value: Double) -> String {
+    // From 99.5 on, %.2g would print 1e+02.
+    value.isFinite && abs(value) >= 99.5 && abs(value) < 1e6 ? String(Int(value.rounded())) : format(value, digits: 2)
+  }
+
   /// `value` with exactly `decimals` digits after the point (`%.{decimals}f`).
   public static func fixed(_ value: Double, decimals: Int) -> String {
     guard value.isFinite else { return JSONValue.numberText(value) }

@@ -85,7 +85,7 @@ enum HeadlineSection {
     func format(_ x: Double) -> String {
       if x.isNaN { return "?" }
       if x.isInfinite { return "∞" }
-      return x == 0 ? "0" : DisplayNumber.format(x, digits: 2)
+      return x == 0 ? "0" : DisplayNumber.factor(x)
     }
     return "\(format(interval.estimate))x [\(format(interval.lower)), \(format(interval.upper))]"
   }
@@ -114,7 +114,7 @@ enum HeadlineSection {
     }
     func range(_ values: [Double]) -> String {
       guard let low = values.min(), let high = values.max() else { return "" }
-      func f(_ x: Double) -> String { x.isInfinite ? "∞" : DisplayNumber.format(x, digits: 2) + "x" }
+      func f(_ x: Double) -> String { x.isInfinite ? "∞" : DisplayNumber.factor(x) + "x" }
       return low == high ? " (\(f(low)))" : " (\(f(low))–\(f(high)))"
     }
     let steps = classify { $0.stepsSpeedUp }
