@@ -10,13 +10,15 @@ enum ElementwiseCommand {
     case addBias = "add-bias"
     case multiply = "multiply"
     case sumRows = "sum-rows"
+    case groupNorm = "group-norm"
+    case groupNormBackward = "group-norm-backward"
   }
 
   static let spec = CommandSpec(
     name: "elementwise",
-    summary: "Throughput of SiLU, broadcast binary ops and summed(toShape:).",
+    summary: "Throughput of SiLU, broadcast binary ops, summed(toShape:) and GroupNorm.",
     usage: """
-      USAGE: perf elementwise --op OP [--shape RxC] [--repeat R] [--reference] [--clock wall|cpu] [--json]
+      USAGE: perf elementwise --op OP [--shape RxC] [--groups G] [--repeat R] [--reference] [--clock wall|cpu] [--json]
 
       Times one elementwise operation on a [R, C] tensor (default 256x512, a hidden layer of the
       MLP at batch 256). Reports nanoseconds per element and Gelement/s, from the BEST seconds per
@@ -29,18 +31,23 @@ enum ElementwiseCommand {
         add-bias        x + b with b: [C] broadcast over rows
         multiply        x * y, same shapes
         sum-rows        x.summed(toShape: [C]) (the bias gradient)
+        group-norm      GroupNormalization.forward(x, groups: G), G (sample, group)s per row of C
+                        (a U-Net's [32, 16, 14, 14] with 8 groups is --shape 32x3136 --groups 8)
+        group-norm-backward  GroupNormalization.backward of the same
 
       OPTIONS:
         --op OP         the operation (required)
         --shape RxC     the tensor's extents (default 256x512)
+        --groups G      group-norm: groups per row (default 8; must divide C)
         --repeat R      timed runs (default 5)
         --clock C       wall (default) or cpu: process CPU time, robust to other processes
                         sharing the cores (for tuning)
-        --reference     silu, silu-backward: time the scalar reference loop (expf) instead
+        --reference     silu, silu-backward: time the scalar reference loop (expf) instead;
+                        group-norm: the one-group-at-a-time reference
         --json          print {"seconds": ..., "ns_per_element": ..., ...} on one line
         --help          this text
       """,
-    valueOptions: ["--op", "--shape", "--repeat", "--clock"],
+    valueOptions: ["--op", "--shape", "--groups", "--repeat", "--clock"],
     flags: ["--reference", "--json"])
 
   static func run(_ arguments: ParsedArguments) throws {
@@ -53,6 +60,10 @@ enum ElementwiseCommand {
       ? [256, 512] : try arguments.shape("--shape", count: 2, pattern: "RxC")
     let (rows, columns) = (extents[0], extents[1])
     let runs = try arguments.integer("--repeat", default: 5, atLeast: 1)
+    let groups = try arguments.integer("--groups", default: 8, atLeast: 1)
+    guard columns % groups == 0 else {
+      throw PerfFailure.usage("perf elementwise: --groups \(groups) does not divide C = \(columns)")
+    }
     let clock = try BenchmarkClock.parse(arguments)
     let inputs = RandomStream(seed: 3, purpose: .testing)
     let x = inputs.uniformTensor(shape: [rows, columns], low: -6, high: 6)
@@ -78,6 +89,19 @@ enum ElementwiseCommand {
       measurement = Measurement.of(runs: runs, clock: clock) { blackHole((x * y).count) }
     case .sumRows:
       measurement = Measurement.of(runs: runs, clock: clock) { blackHole(x.summed(toShape: [columns]).count) }
+    case .groupNorm where arguments.flag("--reference"):
+      measurement = Measurement.of(runs: runs, clock: clock) {
+        blackHole(GroupNormalization.referenceForward(x, groups: groups).normalized.count)
+      }
+    case .groupNorm:
+      measurement = Measurement.of(runs: runs, clock: clock) {
+        blackHole(GroupNormalization.forward(x, groups: groups).normalized.count)
+      }
+    case .groupNormBackward:
+      let (normalized, inverseStd) = GroupNormalization.forward(x, groups: groups)
+      measurement = Measurement.of(runs: runs, clock: clock) {
+        blackHole(GroupNormalization.backward(normalized: normalized, inverseStd: inverseStd, groups: groups, upstream: y).count)
+      }
     }
     let elements = Double(rows * columns)
     let nanoseconds = measurement.best / elements * 1e9

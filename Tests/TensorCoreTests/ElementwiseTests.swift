@@ -130,6 +130,47 @@ struct ElementwiseTests {
     }
   }
 
+  @Test("Group normalisation gives the bits of the per-group Double chains, whichever groups share a vector",
+    arguments: [([5, 12, 7, 7], 3), ([16, 24, 14, 14], 4), ([3, 16, 2, 2], 8), ([9, 4], 2)])
+  func groupNormalizationChains(shape: [Int], groups: Int) {
+    let x = randomTensor(shape, seed: 41)
+    let upstream = randomTensor(shape, seed: 42)
+    let (normalized, inverseStd) = GroupNormalization.forward(x, groups: groups)
+    let gradient = GroupNormalization.backward(normalized: normalized, inverseStd: inverseStd, groups: groups, upstream: upstream)
+    // The definition, one (sample, group) at a time: Double sums in increasing index.
+    let groupCount = shape[0] * groups
+    let n = x.count / groupCount
+    var expectedNormalized = [Float](repeating: 0, count: x.count)
+    var expectedInverse = [Float](repeating: 0, count: groupCount)
+    var expectedGradient = [Float](repeating: 0, count: x.count)
+    for group in 0..<groupCount {
+      let range = (group * n)..<((group + 1) * n)
+      var sum = 0.0
+      for i in range { sum += Double(x.scalars[i]) }
+      let mean = sum / Double(n)
+      var squares = 0.0
+      for i in range { let d = Double(x.scalars[i]) - mean; squares += d * d }
+      let inv = 1 / (squares / Double(n) + Double(Float(1e-5))).squareRoot()
+      expectedInverse[group] = Float(inv)
+      for i in range { expectedNormalized[i] = (x.scalars[i] - Float(mean)) * Float(inv) }
+      var sumG = 0.0, sumGX = 0.0
+      for i in range {
+        sumG += Double(upstream.scalars[i])
+        sumGX += Double(upstream.scalars[i]) * Double(expectedNormalized[i])
+      }
+      let meanG = Float(sumG / Double(n)), meanGX = Float(sumGX / Double(n))
+      for i in range {
+        expectedGradient[i] = Float(inv) * (upstream.scalars[i] - meanG - expectedNormalized[i] * meanGX)
+      }
+    }
+    expectBitIdentical(normalized, Tensor(shape: shape, scalars: expectedNormalized), "normalized \(shape)")
+    expectBitIdentical(Tensor(inverseStd), Tensor(expectedInverse), "inverse std \(shape)")
+    expectBitIdentical(gradient, Tensor(shape: shape, scalars: expectedGradient), "gradient \(shape)")
+    let reference = GroupNormalization.referenceForward(x, groups: groups)
+    expectBitIdentical(reference.normalized, normalized, "reference path \(shape)")
+    expectBitIdentical(Tensor(reference.inverseStd), Tensor(inverseStd), "reference path inverse std \(shape)")
+  }
+
   @Test("Broadcast arithmetic and summed(toShape:) give the bits of explicit scalar loops",
     arguments: [([37, 29], [29]), ([5, 3, 13], [3, 1]), ([4, 19], [4, 1]), ([6, 8, 16], [1, 8, 16]), ([33], [33])])
   func broadcasting(shapes: ([Int], [Int])) {
