@@ -65,7 +65,7 @@ let package = Package(
       name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation"],
       path: "Benchmarks/Perf", swiftSettings: cpuSettings),
     .target(
-      name: "TestSupport", dependencies: ["TensorCore", "Autodiff"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["TensorCore", "Autodiff", "Datasets", "Metrics"], path: "Tests/TestSupport",
       swiftSettings: cpuSettings),
     tests("TensorCoreTests", ["TensorCore"]),
     tests("CanonicalJSONTests", ["CanonicalJSON", "TensorCore"]),
@@ -74,7 +74,7 @@ let package = Package(
     tests("DiffusionTests", ["Diffusion", "NeuralNet", "TensorCore"]),
     tests("DistillationTests", ["Autodiff", "Diffusion", "Distillation", "NeuralNet", "TensorCore"], exclude: ["Fixtures"]),
     tests("DatasetsTests", ["Datasets", "TensorCore"]),
-    tests("MetricsTests", ["Datasets", "Metrics", "TensorCore"]),
+    tests("MetricsTests", ["Datasets", "Metrics", "TensorCore"], exclude: ["Fixtures"]),
     tests(
       "HarnessTests",
       ["CanonicalJSON", "Diffusion", "Distillation", "Harness", "Metrics", "SyntheticResults", "TensorCore"]),
