@@ -62,7 +62,7 @@ let package = Package(
       ],
       swiftSettings: cpuSettings),
     .executableTarget(
-      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation"],
+      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation", "Metrics"],
       path: "Benchmarks/Perf", swiftSettings: cpuSettings),
     .target(
       name: "TestSupport", dependencies: ["TensorCore", "Autodiff", "Datasets", "Metrics"], path: "Tests/TestSupport",

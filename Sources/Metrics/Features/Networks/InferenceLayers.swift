@@ -118,9 +118,15 @@ struct ConvolutionLayer {
     }
     let plane = oh * ow
     out.withUnsafeMutableBufferPointer { y in
+      // One loop per activation, so that each vectorises.
       for o in 0..<outChannels {
         let b = bias[o]
-        for i in (o * plane)..<((o + 1) * plane) { y[i] = activation.apply(y[i] + b) }
+        let values = y.baseAddress! + o * plane
+        switch activation {
+        case .none: for i in 0..<plane { values[i] = values[i] + b }
+        case .relu: for i in 0..<plane { values[i] = max(values[i] + b, 0) }
+        case .relu6: for i in 0..<plane { values[i] = min(max(values[i] + b, 0), 6) }
+        }
       }
     }
     return FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
@@ -182,37 +188,82 @@ struct ConvolutionLayer {
     return col
   }
 
+  /// Each channel is copied once into a zero-bordered plane split by column phase (`stride`
+  /// planes; padded column `c` goes to plane `c % stride`, column `c / stride`), so that every tap
+  /// reads eight consecutive outputs' inputs contiguously. Every output is the FMA chain over
+  /// `(ky, kx)` from zero (taps on the border add `tap * 0`, which changes nothing); rows are
+  /// computed eight outputs at a time, the lanes past the row's end discarded.
   private func depthwiseForward(
     _ x: FeatureMap, oh: Int, ow: Int, top: Int, left: Int, into out: inout [Float]
   ) {
     let (h, w) = (x.height, x.width)
-    let (kh, kw) = (kernelHeight, kernelWidth)
+    let (kh, kw, s) = (kernelHeight, kernelWidth, stride)
+    let (ph, pw) = ((oh - 1) * s + kh, (ow - 1) * s + kw)
+    // Row pitch of a phase plane: its columns plus slack for the last block of eight.
+    let pitch = (pw + s - 1) / s + 8
+    let rows = 0..<max(0, min(h, ph - top))
+    let columns = 0..<max(0, min(w, pw - left))
+    var planes = [Float](repeating: 0, count: s * ph * pitch)
+    // Where tap (ky, kx) reads for output (0, 0), relative to the planes' start.
+    let tapCount = kh * kw
+    let offsets = (0..<tapCount).map { t in ((t % kw % s) * ph + t / kw) * pitch + t % kw / s }
     x.values.withUnsafeBufferPointer { p in
       weight.withUnsafeBufferPointer { wp in
-        out.withUnsafeMutableBufferPointer { y in
-          for c in 0..<inChannels {
-            let image = p.baseAddress! + c * h * w
-            let taps = wp.baseAddress! + c * kh * kw
-            for oy in 0..<oh {
-              let line = y.baseAddress! + (c * oh + oy) * ow
-              for ky in 0..<kh {
-                let iy = oy * stride + ky - top
-                if iy < 0 || iy >= h { continue }
+        planes.withUnsafeMutableBufferPointer { q in
+          out.withUnsafeMutableBufferPointer { y in
+            let base = q.baseAddress!
+            for c in 0..<inChannels {
+              let image = p.baseAddress! + c * h * w
+              for iy in rows {
                 let source = image + iy * w
-                for kx in 0..<kw {
-                  let tap = taps[ky * kw + kx]
-                  // Output columns whose input column ox * s + kx - left lies inside the image.
-                  let first = max(0, (left - kx + stride - 1) / stride)
-                  let last = min(ow, (w - 1 + left - kx) / stride + 1)
-                  if first >= last { continue }
-                  if stride == 1 {
-                    let shifted = source + kx - left
-                    for ox in first..<last { line[ox] = line[ox].addingProduct(tap, shifted[ox]) }
-                  } else {
-                    for ox in first..<last {
-                      line[ox] = line[ox].addingProduct(tap, source[ox * stride + kx - left])
-                    }
+                if s == 1 {
+                  (base + (iy + top) * pitch + left).update(from: source, count: columns.count)
+                  continue
+                }
+                // Even and odd padded columns (s = 2: shifts; other strides divide).
+                for ix in columns {
+                  let px = ix + left
+                  let (column, phase) = s == 2 ? (px >> 1, px & 1) : (px / s, px % s)
+                  base[(phase * ph + iy + top) * pitch + column] = source[ix]
+                }
+              }
+              let taps = wp.baseAddress! + c * kh * kw
+              let output = y.baseAddress! + c * oh * ow
+              for oy in 0..<oh {
+                let line = output + oy * ow
+                let row = base + oy * s * pitch
+                var ox = 0
+                // Four blocks of eight at once: four independent chains hide the FMA latency.
+                while ox + 32 <= ow {
+                  var (a, b, c, d) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                  for t in 0..<tapCount {
+                    let tap = SIMD8<Float>(repeating: taps[t])
+                    let source = UnsafeRawPointer(row + offsets[t] + ox)
+                    a = a.addingProduct(tap, source.loadUnaligned(as: SIMD8<Float>.self))
+                    b = b.addingProduct(tap, source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+                    c = c.addingProduct(tap, source.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+                    d = d.addingProduct(tap, source.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
                   }
+                  let target = UnsafeMutableRawPointer(line + ox)
+                  target.storeBytes(of: a, as: SIMD8<Float>.self)
+                  target.storeBytes(of: b, toByteOffset: 32, as: SIMD8<Float>.self)
+                  target.storeBytes(of: c, toByteOffset: 64, as: SIMD8<Float>.self)
+                  target.storeBytes(of: d, toByteOffset: 96, as: SIMD8<Float>.self)
+                  ox += 32
+                }
+                while ox < ow {
+                  var sum = SIMD8<Float>()
+                  for t in 0..<tapCount {
+                    let source = UnsafeRawPointer(row + offsets[t] + ox)
+                    sum = sum.addingProduct(SIMD8(repeating: taps[t]), source.loadUnaligned(as: SIMD8<Float>.self))
+                  }
+                  let lanes = min(8, ow - ox)
+                  if lanes == 8 {
+                    UnsafeMutableRawPointer(line + ox).storeBytes(of: sum, as: SIMD8<Float>.self)
+                  } else {
+                    for lane in 0..<lanes { line[ox + lane] = sum[lane] }
+                  }
+                  ox += 8
                 }
               }
             }
