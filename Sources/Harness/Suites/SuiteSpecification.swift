@@ -247,7 +247,8 @@ public struct EvaluationSpecification: Codable, Hashable, Sendable {
   public var samples: Int
   /// Reference samples (held-out data, or exact samples of a synthetic problem).
   public var referenceSamples: Int
-  /// Metrics: `sw2`, `fd-pixels`, `fd-randconv`, `alignment` (also records `alignment-final`).
+  /// Metrics: `sw2`, `fd-pixels`, `fd-randconv`, `alignment` (also records `alignment-final`),
+  /// `fd-effnet` (final evaluation only, when its weights are prepared).
   public var metrics: [String]
   /// Samples used by trajectory alignment (it needs a fine teacher solve).
   public var alignmentSamples: Int
