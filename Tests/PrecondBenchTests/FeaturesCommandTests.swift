@@ -66,4 +66,45 @@ struct FeaturesCommandTests {
     #expect(wrongKey.exitCode == 65 && wrongKey.stderr.contains("arr_0"), "\(wrongKey.stderr)")
     #expect(!FileManager.default.fileExists(atPath: out))
   }
+
+  /// A one-cell suite on 64 random 8x8 grayscale images (exact teacher, tiny U-Net, 4 steps,
+  /// evaluations at steps 2 and 4) that requests fd-effnet.
+  static let tinySuite = """
+    {"description": "fd-effnet end to end",
+     "problems": [{"name": "tiny8", "data": {"kind": "npy", "path": "tiny.npy", "resolution": 8}, "teacher": {"kind": "exact"}}],
+     "methods": {"ctm": ["ctm"]}, "reference": "ctm",
+     "student": {"network": {"kind": "unet", "baseWidth": 8, "embeddingFeatures": 16, "conditioningWidth": 16, "groups": 4},
+                 "initialization": "random"},
+     "training": {"steps": 4, "batchSize": 8, "gridCount": 6, "learningRate": 0.0005, "targetEMARate": 0.95,
+                  "evaluationEMARate": 0.95, "denoisingLoss": "off"},
+     "statistics": {"lambdaCount": 8, "samplesPerPoint": 16},
+     "evaluation": {"every": 2, "nfe": [1], "samples": 16, "referenceSamples": 16, "metrics": ["fd-pixels", "fd-effnet"],
+                    "alignmentSamples": 4, "gapGrid": 0, "gapSamples": 16},
+     "targets": [{"metric": "fd-pixels", "nfe": 1, "threshold": 0.5}],
+     "seeds": [1], "checkpointEvery": 4}
+    """
+
+  @Test("A suite requesting fd-effnet measures it at the final evaluation only, when the weights are prepared; the report says when they were absent")
+  func suiteEvaluation() throws {
+    let directory = try CommandRunner.temporaryDirectory()
+    let pixels: [UInt8] = (0..<(64 * 64)).map { (i: Int) -> UInt8 in UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 13) }
+    try NumpyArray(shape: [64, 8, 8, 1], elements: .uint8(pixels)).write(to: directory.appendingPathComponent("tiny.npy").path)
+    try Data(Self.tinySuite.utf8).write(to: directory.appendingPathComponent("tiny.json"))
+    let features = directory.appendingPathComponent(".precond-bench/features")
+    try FileManager.default.createDirectory(at: features, withIntermediateDirectories: true)
+    try FormulaWeights.write(.effnetLite0, to: features.appendingPathComponent("effnet-lite0.npz").path)
+    for (database, prepared) in [("with.sqlite", true), ("without.sqlite", false)] {
+      if !prepared { try FileManager.default.removeItem(at: features.appendingPathComponent("effnet-lite0.npz")) }
+      let run = try CommandRunner.run(["run", "tiny.json", "--db", database, "--quiet"], currentDirectory: directory)
+      #expect(run.exitCode == 0, "\(run.stderr)")
+      let export = try CommandRunner.run(["export", "tiny", "--db", database, "--format", "csv"], currentDirectory: directory)
+      let rows = export.stdout.split(separator: "\n").filter { $0.contains(",fd-effnet,") }
+      // Evaluations at steps 2 and 4: fd-effnet only at the last, and only with the weights.
+      #expect(rows.count == (prepared ? 1 : 0), "\(export.stdout)")
+      #expect(rows.allSatisfy { $0.contains(",completed,4,") }, "\(rows)")
+      let report = try CommandRunner.run(["report", "tiny", "--db", database, "--out", "-"], currentDirectory: directory)
+      let note = prepared ? "**`fd-effnet`** is the Fréchet distance on EfficientNet-Lite0" : "**`fd-effnet` was requested but not measured**"
+      #expect(report.stdout.contains(note), "\(report.stdout.prefix(2000))")
+    }
+  }
 }
