@@ -2,13 +2,13 @@ import Foundation
 import Harness
 import Testing
 
-@Suite("fd-effnet in suites")
+@Suite("fd-effnet and fd-inception in suites")
 struct EffnetMetricTests {
   static func suiteText(_ name: String) throws -> String {
     try String(contentsOf: repositoryRoot().appendingPathComponent("Benchmarks/Suites/\(name).json"), encoding: .utf8)
   }
 
-  @Test("Image suites may request fd-effnet; it needs image data and cannot be a target (measured at the final evaluation only)")
+  @Test("Image suites may request fd-effnet and fd-inception; they need image data and cannot be targets (measured at the final evaluation only)")
   func parsing() throws {
     let fashion = try Self.suiteText("fashion-mnist")
     let metrics = "\"metrics\": [\n      \"fd-pixels\","
@@ -22,6 +22,15 @@ struct EffnetMetricTests {
       try SuiteParser.parse(bytes: Array(target.utf8), name: "fashion-mnist", file: "fashion-mnist.json")
     } throws: { error in
       "\(error)".contains("fashion-mnist.json") && "\(error)".contains("final evaluation only")
+    }
+    let inception = requested.replacingOccurrences(of: "\"fd-effnet\", \"fd-pixels\",", with: "\"fd-inception\", \"fd-pixels\",")
+    #expect(try SuiteParser.parse(bytes: Array(inception.utf8), name: "fashion-mnist", file: "fashion-mnist.json")
+      .evaluation.metrics.contains("fd-inception"))
+    let inceptionTarget = inception.replacingOccurrences(of: "\"metric\": \"fd-randconv\"", with: "\"metric\": \"fd-inception\"")
+    #expect {
+      try SuiteParser.parse(bytes: Array(inceptionTarget.utf8), name: "fashion-mnist", file: "fashion-mnist.json")
+    } throws: { error in
+      "\(error)".contains("fd-inception is measured at the final evaluation only")
     }
     let smoke = try Self.suiteText("smoke")
     let vector = smoke.replacingOccurrences(of: "\"metrics\": [", with: "\"metrics\": [\"fd-effnet\", ")

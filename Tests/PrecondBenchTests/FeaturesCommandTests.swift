@@ -84,7 +84,7 @@ struct FeaturesCommandTests {
      "seeds": [1], "checkpointEvery": 4}
     """
 
-  @Test("A suite requesting fd-effnet measures it at the final evaluation only, when the weights are prepared; the report says when they were absent")
+  @Test("A suite requesting fd-effnet (or fd-inception) measures it at the final evaluation only, when the weights are prepared; the report says when they were absent")
   func suiteEvaluation() throws {
     let directory = try CommandRunner.temporaryDirectory()
     let pixels: [UInt8] = (0..<(64 * 64)).map { (i: Int) -> UInt8 in UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 13) }
@@ -106,5 +106,16 @@ struct FeaturesCommandTests {
       let note = prepared ? "**`fd-effnet`** is the Fréchet distance on EfficientNet-Lite0" : "**`fd-effnet` was requested but not measured**"
       #expect(report.stdout.contains(note), "\(report.stdout.prefix(2000))")
     }
+    // fd-inception the same way, named fd-inception for weights that are not pytorch-fid's file.
+    try FormulaWeights.write(.inception, to: features.appendingPathComponent("inception.npz").path)
+    let inceptionSuite = Self.tinySuite.replacingOccurrences(of: "\"fd-effnet\"]", with: "\"fd-inception\"]")
+    try Data(inceptionSuite.utf8).write(to: directory.appendingPathComponent("tiny.json"))
+    let run = try CommandRunner.run(["run", "tiny.json", "--db", "inception.sqlite", "--quiet"], currentDirectory: directory)
+    #expect(run.exitCode == 0, "\(run.stderr)")
+    let export = try CommandRunner.run(["export", "tiny", "--db", "inception.sqlite", "--format", "csv"], currentDirectory: directory)
+    let rows = export.stdout.split(separator: "\n").filter { $0.contains(",fd-inception,") }
+    #expect(rows.count == 1 && rows[0].contains(",completed,4,"), "\(export.stdout)")
+    let report = try CommandRunner.run(["report", "tiny", "--db", "inception.sqlite", "--out", "-"], currentDirectory: directory)
+    #expect(report.stdout.contains("with weights that are not its standard file"), "\(report.stdout.prefix(2000))")
   }
 }

@@ -31,9 +31,9 @@ public final class Evaluator: @unchecked Sendable {
   }
 
   /// Every requested metric at every NFE for `parameters` of `student`, on the first `samples`
-  /// of the fixed noises (default: all `specification.samples`). `fd-effnet` is measured only
-  /// when `final` (the run's last evaluation) and its weights are prepared
-  /// (`FeatureNetwork.effnetLite0.defaultWeightsPath`); otherwise it is left out.
+  /// of the fixed noises (default: all `specification.samples`). `fd-effnet` and `fd-inception`
+  /// are measured only when `final` (the run's last evaluation) and their weights are prepared
+  /// (`FeatureNetwork.defaultWeightsPath`); otherwise they are left out.
   public func evaluate(
     student: Student, parameters: ParameterSet, sampler: SamplerConfiguration, method: DistillationMethod, samples count: Int? = nil,
     final: Bool = false
@@ -70,17 +70,24 @@ public final class Evaluator: @unchecked Sendable {
         let (sw2, reference) = slicedWasserstein()
         let value = samples.isFinite ? sw2.distance(flat, reference) : .infinity
         values.append(MetricValue(name: "sw2", nfe: nfe, value: value))
-      case "fd-pixels", "fd-randconv", "fd-effnet":
-        if metric == "fd-effnet" && !(final && Evaluator.effnetWeightsPrepared) { continue }
-        let extractor: FeatureExtractor = metric == "fd-pixels" ? .pixels : metric == "fd-randconv" ? .randconv : .effnet
+      case "fd-pixels", "fd-randconv", "fd-effnet", "fd-inception":
+        let extractor: FeatureExtractor =
+          metric == "fd-pixels" ? .pixels : metric == "fd-randconv" ? .randconv : metric == "fd-effnet" ? .effnet : .inception
+        // Pretrained networks: at the final evaluation only, and only with prepared weights; the
+        // Inception distance is recorded as `fid` with pytorch-fid's standard weights.
+        var name = metric
+        if let network = extractor.network {
+          guard final && Evaluator.weightsPrepared(network) else { continue }
+          name = try PretrainedFeatures(network: network, weightsPath: network.defaultWeightsPath).metricName
+        }
         guard samples.isFinite else {
-          values.append(MetricValue(name: metric, nfe: nfe, value: .infinity))
+          values.append(MetricValue(name: name, nfe: nfe, value: .infinity))
           continue
         }
         let reference = try moments(of: extractor)
         let generated = FeatureMoments(features: try extractor.features(of: samples))
         let distance = try FrechetDistance(between: generated, and: reference, names: ("samples", "reference"))
-        values.append(MetricValue(name: metric, nfe: nfe, value: distance.value))
+        values.append(MetricValue(name: name, nfe: nfe, value: distance.value))
       default:
         continue
       }
@@ -97,9 +104,9 @@ public final class Evaluator: @unchecked Sendable {
     return try distributionMetrics(of: samples, nfe: 2 * (grid - 1))
   }
 
-  /// Whether EfficientNet-Lite0's converted weights are where `fd-effnet` reads them.
-  public static var effnetWeightsPrepared: Bool {
-    FileManager.default.fileExists(atPath: FeatureNetwork.effnetLite0.defaultWeightsPath)
+  /// Whether `network`'s converted weights are where `fd-effnet` / `fd-inception` read them.
+  public static func weightsPrepared(_ network: FeatureNetwork) -> Bool {
+    FileManager.default.fileExists(atPath: network.defaultWeightsPath)
   }
 
   /// The SW2 directions and the reference sorted along them (once per problem).
