@@ -88,10 +88,10 @@ let package = Package(
       ],
       swiftSettings: cpuSettings),
     .executableTarget(
-      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation"],
+      name: "Perf", dependencies: ["TensorCore", "Autodiff", "NeuralNet", "Diffusion", "Distillation", "Metrics"],
       path: "Benchmarks/Perf", swiftSettings: cpuSettings),
     .target(
-      name: "TestSupport", dependencies: ["TensorCore", "Autodiff"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["TensorCore", "Autodiff", "Datasets", "Metrics"], path: "Tests/TestSupport",
       swiftSettings: cpuSettings),
     tests("TensorCoreTests", ["TensorCore"]),
     tests("CanonicalJSONTests", ["CanonicalJSON", "TensorCore"]),
@@ -100,7 +100,7 @@ let package = Package(
     tests("DiffusionTests", ["Diffusion", "NeuralNet", "TensorCore"]),
     tests("DistillationTests", ["Autodiff", "Diffusion", "Distillation", "NeuralNet", "TensorCore"], exclude: ["Fixtures"]),
     tests("DatasetsTests", ["Datasets", "TensorCore"]),
-    tests("MetricsTests", ["Datasets", "Metrics", "TensorCore"]),
+    tests("MetricsTests", ["Datasets", "Metrics", "TensorCore"], exclude: ["Fixtures"]),
     tests(
       "HarnessTests",
       ["CanonicalJSON", "Diffusion", "Distillation", "Harness", "Metrics", "SyntheticResults", "TensorCore"]),

@@ -18,6 +18,7 @@ enum PerfCommand: String, CaseIterable {
   case teacherStep = "teacher-step"
   case distillStep = "distill-step"
   case empiricalTeacher = "empirical-teacher"
+  case features
 
   var spec: CommandSpec {
     switch self {
@@ -29,6 +30,7 @@ enum PerfCommand: String, CaseIterable {
     case .teacherStep: UNetStepCommand.spec(.teacher)
     case .distillStep: UNetStepCommand.spec(.distill)
     case .empiricalTeacher: EmpiricalTeacherCommand.spec
+    case .features: FeaturesCommand.spec
     }
   }
 
@@ -42,6 +44,7 @@ enum PerfCommand: String, CaseIterable {
     case .teacherStep: try UNetStepCommand.run(.teacher, arguments)
     case .distillStep: try UNetStepCommand.run(.distill, arguments)
     case .empiricalTeacher: try EmpiricalTeacherCommand.run(arguments)
+    case .features: try FeaturesCommand.run(arguments)
     }
   }
 }

@@ -12,6 +12,7 @@ var allCommands: [any Subcommand.Type] {
   VersionCommand.self,
   DatasetInfoCommand.self,
   FDCommand.self,
+  FeaturesCommand.self,
   ReportCommand.self,
   CompareCommand.self,
   CheckCommand.self,

@@ -9,15 +9,16 @@ struct FeatureExtractorTests {
   func namesAndParsing() throws {
     #expect(
       FeatureExtractor.allCases.map(\.frechetMetricName) == [
-        "fd-pixels", "fd-randconv", "fd-external",
+        "fd-pixels", "fd-randconv", "fd-external", "fd-effnet", "fd-inception",
       ])
     #expect(try FeatureExtractor(parsing: "randconv") == .randconv)
     #expect(
       throws: MetricsError.unknownChoice(
-        kind: "feature extractor", given: "inception", valid: ["pixels", "randconv", "external"])
+        kind: "feature extractor", given: "fid", valid: ["pixels", "randconv", "external", "effnet", "inception"])
     ) {
-      try FeatureExtractor(parsing: "inception")
+      try FeatureExtractor(parsing: "fid")
     }
+    #expect(FeatureExtractor.effnet.network == .effnetLite0 && FeatureExtractor.pixels.network == nil)
     #expect(FeatureExtractor.randconv.specification.hasPrefix("randconv-v1"))
     #expect(throws: MetricsError.self) {
       try FeatureExtractor.external.features(of: Tensor(zeros: [2, 3]))

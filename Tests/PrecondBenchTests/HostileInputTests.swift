@@ -221,6 +221,11 @@ enum HostileInputs {
       extra: [("0 images", "images-none.npy", 65)])
     cases += files("dataset (idx)", { ["dataset", "info", $0, "--format", "idx"] }, stem: "data-idx3-ubyte", ext: "gz")
     cases += files("dataset (cifar10)", { ["dataset", "info", $0, "--format", "cifar10"] }, stem: "data_batch_1", ext: "bin")
+    // Images and weights for features.
+    cases += files("dataset (features)", { ["features", "--network", "effnet-lite0", "--weights", "stats.npz", $0, "--out", "f.npy"] },
+      stem: "images", ext: "npy")
+    cases += files("weights (features)", { ["features", "--network", "effnet-lite0", "--weights", $0, "images.npy", "--out", "f.npy"] },
+      stem: "stats", ext: "npz")
     // Teacher checkpoints.
     cases += files("checkpoint (teacher info)", { ["teacher", "info", $0] }, stem: "teacher", ext: "ckpt")
     // Baseline files.

@@ -229,11 +229,13 @@ public enum CellRunner {
         let evaluationStart = clock.now
         // The curves (and targets) on the first `curveSamples` noises; the last evaluation also
         // on every sample, under the metric names with `-full` appended.
+        // fd-effnet (when requested and prepared) only at the last evaluation, on every sample.
+        let hasFullSet = curveSamples.map { $0 < suite.evaluation.samples } ?? false
         var metrics = try evaluator.evaluate(student: trainer.student, parameters: trainer.evaluation, sampler: specification.sampler,
-          method: cell.method, samples: curveSamples)
+          method: cell.method, samples: curveSamples, final: trainer.step == steps && !hasFullSet)
         if let curveSamples, curveSamples < suite.evaluation.samples, trainer.step == steps {
           let full = try evaluator.evaluate(student: trainer.student, parameters: trainer.evaluation, sampler: specification.sampler,
-            method: cell.method)
+            method: cell.method, final: true)
           metrics += full.map { MetricValue(name: $0.name + EvaluationSpecification.fullSetSuffix, nfe: $0.nfe, value: $0.value) }
         }
         let evaluationSeconds = seconds(clock.now - evaluationStart)

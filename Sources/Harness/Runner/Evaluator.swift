@@ -1,3 +1,4 @@
+import Foundation
 import Diffusion
 import Distillation
 import Metrics
@@ -30,15 +31,18 @@ public final class Evaluator: @unchecked Sendable {
   }
 
   /// Every requested metric at every NFE for `parameters` of `student`, on the first `samples`
-  /// of the fixed noises (default: all `specification.samples`).
+  /// of the fixed noises (default: all `specification.samples`). `fd-effnet` and `fd-inception`
+  /// are measured only when `final` (the run's last evaluation) and their weights are prepared
+  /// (`FeatureNetwork.defaultWeightsPath`); otherwise they are left out.
   public func evaluate(
-    student: Student, parameters: ParameterSet, sampler: SamplerConfiguration, method: DistillationMethod, samples count: Int? = nil
+    student: Student, parameters: ParameterSet, sampler: SamplerConfiguration, method: DistillationMethod, samples count: Int? = nil,
+    final: Bool = false
   ) throws -> [MetricValue] {
     var values = [MetricValue]()
     let z = noise(count: count ?? specification.samples)
     for nfe in specification.nfe {
       let (samples, _) = student.sample(noise: z, nfe: nfe, sampler: sampler, parameters: parameters, seed: Evaluator.evaluationSeed)
-      values += try distributionMetrics(of: samples, nfe: nfe)
+      values += try distributionMetrics(of: samples, nfe: nfe, final: final)
       // Trajectory alignment needs a deterministic sampler whose states sit on the grid: CTM's
       // (gamma = 0) at every NFE; CD's one-step sampler.
       let deterministic = (method == .ctm && sampler.kind == .deterministic) || (method == .cd && nfe == 1)
@@ -55,8 +59,9 @@ public final class Evaluator: @unchecked Sendable {
   }
 
   /// The requested metrics that compare a set of samples with the reference distribution
-  /// (`sw2`, `fd-pixels`, `fd-randconv`), recorded at `nfe`; non-finite samples score infinity.
-  func distributionMetrics(of samples: Tensor, nfe: Int) throws -> [MetricValue] {
+  /// (`sw2`, `fd-pixels`, `fd-randconv`; `fd-effnet` when `final` and its weights are prepared),
+  /// recorded at `nfe`; non-finite samples score infinity.
+  func distributionMetrics(of samples: Tensor, nfe: Int, final: Bool = false) throws -> [MetricValue] {
     var values = [MetricValue]()
     for metric in specification.metrics {
       switch metric {
@@ -65,16 +70,24 @@ public final class Evaluator: @unchecked Sendable {
         let (sw2, reference) = slicedWasserstein()
         let value = samples.isFinite ? sw2.distance(flat, reference) : .infinity
         values.append(MetricValue(name: "sw2", nfe: nfe, value: value))
-      case "fd-pixels", "fd-randconv":
-        let extractor: FeatureExtractor = metric == "fd-pixels" ? .pixels : .randconv
+      case "fd-pixels", "fd-randconv", "fd-effnet", "fd-inception":
+        let extractor: FeatureExtractor =
+          metric == "fd-pixels" ? .pixels : metric == "fd-randconv" ? .randconv : metric == "fd-effnet" ? .effnet : .inception
+        // Pretrained networks: at the final evaluation only, and only with prepared weights; the
+        // Inception distance is recorded as `fid` with pytorch-fid's standard weights.
+        var name = metric
+        if let network = extractor.network {
+          guard final && Evaluator.weightsPrepared(network) else { continue }
+          name = try PretrainedFeatures(network: network, weightsPath: network.defaultWeightsPath).metricName
+        }
         guard samples.isFinite else {
-          values.append(MetricValue(name: metric, nfe: nfe, value: .infinity))
+          values.append(MetricValue(name: name, nfe: nfe, value: .infinity))
           continue
         }
         let reference = try moments(of: extractor)
         let generated = FeatureMoments(features: try extractor.features(of: samples))
         let distance = try FrechetDistance(between: generated, and: reference, names: ("samples", "reference"))
-        values.append(MetricValue(name: metric, nfe: nfe, value: distance.value))
+        values.append(MetricValue(name: name, nfe: nfe, value: distance.value))
       default:
         continue
       }
@@ -89,6 +102,11 @@ public final class Evaluator: @unchecked Sendable {
     precondition(grid >= 2, "evaluateTeacher: a Karras grid needs >= 2 levels, got \(grid)")
     let samples = ProbabilityFlow(problem.teacher).sample(noise: noise(count: specification.samples), grid: KarrasGrid(count: grid))
     return try distributionMetrics(of: samples, nfe: 2 * (grid - 1))
+  }
+
+  /// Whether `network`'s converted weights are where `fd-effnet` / `fd-inception` read them.
+  public static func weightsPrepared(_ network: FeatureNetwork) -> Bool {
+    FileManager.default.fileExists(atPath: network.defaultWeightsPath)
   }
 
   /// The SW2 directions and the reference sorted along them (once per problem).

@@ -10,7 +10,7 @@ public enum SuiteParser {
   static let remedy = "fix the suite file (see README.md, \"Adding a suite\")"
 
   /// The metrics a suite may request.
-  public static let knownMetrics = ["sw2", "fd-pixels", "fd-randconv", "alignment"]
+  public static let knownMetrics = ["sw2", "fd-pixels", "fd-randconv", "alignment", "fd-effnet", "fd-inception"]
 
   /// Parses the suite at `path`; the name is the file stem.
   public static func parse(path: String) throws -> SuiteSpecification {
@@ -102,6 +102,9 @@ public enum SuiteParser {
       let metric = rule.metric
       guard (knownMetrics + ["alignment-final"]).contains(metric) else {
         throw reader.failure("metric", "unknown metric '\(metric)' (valid: \((knownMetrics + ["alignment-final"]).joined(separator: ", ")))")
+      }
+      if metric == "fd-effnet" || metric == "fd-inception" {
+        throw reader.failure("metric", "\(metric) is measured at the final evaluation only (when its weights are prepared), so it cannot be a target")
       }
       let requested = metric == "alignment-final" ? "alignment" : metric
       guard evaluation.metrics.contains(requested) else {
@@ -366,8 +369,10 @@ public enum SuiteParser {
       return name
     }
     guard !metrics.isEmpty else { throw reader.failure("metrics", "needs at least one metric") }
-    if metrics.contains("fd-randconv"), problems.contains(where: { !$0.data.isImages }) {
-      throw reader.failure("metrics", "fd-randconv needs image data; a problem is not images")
+    for metric in ["fd-randconv", "fd-effnet", "fd-inception"] where metrics.contains(metric) {
+      if problems.contains(where: { !$0.data.isImages }) {
+        throw reader.failure("metrics", "\(metric) needs image data; a problem is not images")
+      }
     }
     let alignment = try reader.optionalInteger("alignmentSamples") ?? min(256, samples)
     let gapGrid = try reader.optionalInteger("gapGrid") ?? 0

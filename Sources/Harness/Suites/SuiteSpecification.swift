@@ -247,7 +247,9 @@ public struct EvaluationSpecification: Codable, Hashable, Sendable {
   public var samples: Int
   /// Reference samples (held-out data, or exact samples of a synthetic problem).
   public var referenceSamples: Int
-  /// Metrics: `sw2`, `fd-pixels`, `fd-randconv`, `alignment` (also records `alignment-final`).
+  /// Metrics: `sw2`, `fd-pixels`, `fd-randconv`, `alignment` (also records `alignment-final`),
+  /// `fd-effnet`, `fd-inception` (final evaluation only, when their weights are prepared; the
+  /// latter recorded as `fid` with pytorch-fid's standard weights).
   public var metrics: [String]
   /// Samples used by trajectory alignment (it needs a fine teacher solve).
   public var alignmentSamples: Int

@@ -21,6 +21,18 @@ enum GlossarySection {
         + "(`randconv-v1`); in squared feature units, comparable only with itself; not FID (docs/math.md section 6)."
     ),
     (
+      "`fd-effnet`",
+      "Frechet distance on EfficientNet-Lite0's 1280 pooled ImageNet features, computed in Swift at the final "
+        + "evaluation when its weights are prepared; in squared feature units; trained features, not FID "
+        + "(docs/math.md section 6)."
+    ),
+    (
+      "`fd-inception`, `fid`",
+      "Frechet distance on the 2048 pool3 features of Inception-v3 as pytorch-fid builds it, computed in Swift at "
+        + "the final evaluation when its weights are prepared; `fid` when they are pytorch-fid's standard file "
+        + "(SHA-256 checked), else `fd-inception` (docs/math.md section 6)."
+    ),
+    (
       "`-full`",
       "suffix of a metric measured at the last step on all `evaluation.samples` (the curves and targets use the "
         + "first `curveSamples`; docs/harness.md, \"Evaluation schedule and resolution\")."

@@ -94,6 +94,32 @@ enum CaveatSection {
           + " (`fd-external` is the distance on features or statistics you supply, e.g. from pytorch-fid)."
       )
     }
+    if context.results.suite.specJSON.contains("\"fd-effnet\"") {
+      if metrics.contains(where: { $0.hasPrefix("fd-effnet") }) {
+        notes.append(
+          "- **`fd-effnet`** is the Fréchet distance on EfficientNet-Lite0 ImageNet features (1280, pooled; computed in "
+            + "Swift at the final evaluation only): trained features, but not Inception's, so not FID.")
+      } else {
+        notes.append(
+          "- **`fd-effnet` was requested but not measured**: `.precond-bench/features/effnet-lite0.npz` was absent when "
+            + "the runs ended (convert it with `bash Scripts/prepare-features`, then run the suite again).")
+      }
+    }
+    if context.results.suite.specJSON.contains("\"fd-inception\"") {
+      if metrics.contains("fid") {
+        notes.append(
+          "- **`fid`** is FID proper: the Fréchet distance on the pool3 features of pytorch-fid's Inception-v3 with its "
+            + "standard weights (SHA-256 checked), computed in Swift at the final evaluation.")
+      } else if metrics.contains(where: { $0.hasPrefix("fd-inception") }) {
+        notes.append(
+          "- **`fd-inception`** uses pytorch-fid's Inception-v3 network with weights that are not its standard file, "
+            + "so it is not called FID.")
+      } else {
+        notes.append(
+          "- **`fd-inception` was requested but not measured**: `.precond-bench/features/inception.npz` was absent when "
+            + "the runs ended (`bash Scripts/prepare-features --inception pt_inception-2015-12-05-6726825d.pth`).")
+      }
+    }
     notes.append(
       "- **MSE, not LPIPS.** The distillation distance `d` is the mean squared error; the papers use LPIPS, which "
         + "needs ImageNet-trained weights that are not available here.")
