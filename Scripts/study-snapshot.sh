@@ -38,6 +38,9 @@ case "$mode" in
     rm -f "$kept"/shard-*.sqlite "$kept"/shard-*.sqlite-wal "$kept"/shard-*.sqlite-shm "$kept"/checkpoints/*.ckpt
     for db in "${databases[@]}"; do
       sqlite3 -readonly "$db" ".backup '$kept/$(basename "$db")'"
+      # Rollback journal in the kept copy, so that reading it leaves no -wal/-shm files beside it
+      # (precond-bench switches a database it opens back to WAL).
+      sqlite3 "$kept/$(basename "$db")" "PRAGMA journal_mode=DELETE;" > /dev/null
     done
     checkpoints=(.precond-bench/checkpoints/"$suite"-*.ckpt)
     [ ${#checkpoints[@]} -eq 0 ] || cp "${checkpoints[@]}" "$kept/checkpoints/"
