@@ -61,6 +61,24 @@ struct SampleTerms {
   var dPlusD = 0.0, dPlusX = 0.0, xPlusD = 0.0, xPlusX = 0.0
   var dMinusD = 0.0, dMinusX = 0.0, xMinusD = 0.0, xMinusX = 0.0
 
+  /// The fields in a fixed order (for `StatisticsEstimatorState`).
+  var fields: [Double] {
+    [count, trace, tracePlus, traceMinus, dd, dx, xx, dPlusD, dPlusX, xPlusD, xPlusX, dMinusD, dMinusX, xMinusD, xMinusX]
+  }
+  static let fieldCount = 15
+
+  init() {}
+
+  /// Terms from `fields` (the order of `fields`).
+  init<C: Collection<Double>>(fields f: C) where C.Index == Int {
+    precondition(f.count == SampleTerms.fieldCount, "SampleTerms: \(f.count) fields, expected \(SampleTerms.fieldCount)")
+    let b = f.startIndex
+    count = f[b]; trace = f[b + 1]; tracePlus = f[b + 2]; traceMinus = f[b + 3]
+    dd = f[b + 4]; dx = f[b + 5]; xx = f[b + 6]
+    dPlusD = f[b + 7]; dPlusX = f[b + 8]; xPlusD = f[b + 9]; xPlusX = f[b + 10]
+    dMinusD = f[b + 11]; dMinusX = f[b + 12]; xMinusD = f[b + 13]; xMinusX = f[b + 14]
+  }
+
   static func + (a: SampleTerms, b: SampleTerms) -> SampleTerms {
     var r = SampleTerms()
     r.count = a.count + b.count
@@ -126,23 +144,34 @@ public enum StatisticsEstimator {
   /// Jackknife groups.
   public static let groups = 32
 
+  /// The jackknife groups and their block size for a first round of `samplesPerPoint` samples.
+  public static func grouping(samplesPerPoint: Int) -> (count: Int, blockSize: Int) {
+    let count = min(groups, samplesPerPoint)
+    return (count, max(1, samplesPerPoint / count))
+  }
+
   /// Estimates the statistics, their standard errors and (with a tolerance) converges them on
   /// the jumps between `jumpTimes`. `progress(round, samplesPerPoint, maxRelativeErrorOfB)` is
-  /// called after every round.
+  /// called after every round, `checkpoint(state)` after every grid point of every round; an
+  /// estimate continued from such a `resume` state (same teacher, data, configuration, seed and
+  /// jumps: the caller's key) equals the uninterrupted one bit for bit, and its cost adds the
+  /// seconds spent before.
   public static func estimate(
     teacher: any Denoiser, data: Tensor, configuration c: StatisticsConfiguration, seed: UInt64, jumpTimes: [Double] = [],
+    resume: StatisticsEstimatorState? = nil,
+    checkpoint: (StatisticsEstimatorState) -> Void = { _ in },
     progress: (Int, Int, Double) -> Void = { _, _, _ in }
   ) -> StatisticsEstimate {
     precondition(c.lambdaCount >= 2 && c.samplesPerPoint >= 1 && c.batchSize >= 1 && c.hutchinsonProbes >= 1,
       "StatisticsEstimator: bad configuration \(c)")
     let clock = ContinuousClock()
     let start = clock.now
+    let cpuStart = processCPUSeconds()
     let grid = AnalyticStatistics.lambdaGrid(count: c.lambdaCount)
     let dimension = Double(data.count / data.shape[0])
     let flow = ProbabilityFlow(teacher)
     let exact = teacher is any ExactTraceDenoiser
-    let groupCount = min(groups, c.samplesPerPoint)
-    let blockSize = max(1, c.samplesPerPoint / groupCount)
+    let (groupCount, blockSize) = grouping(samplesPerPoint: c.samplesPerPoint)
     let cap = max(c.samplesPerPoint, c.maxSamplesPerPoint ?? 32 * c.samplesPerPoint)
     let times = Array(Set(jumpTimes)).sorted()
 
@@ -168,8 +197,39 @@ public enum StatisticsEstimator {
 
     // terms[j][g]: the sums of group g at grid point j.
     var terms = [[SampleTerms]](repeating: [SampleTerms](repeating: SampleTerms(), count: groupCount), count: grid.count)
-    func add(samples range: Range<Int>) {
+    var samplesPerPoint = c.samplesPerPoint
+    var done = 0
+    var rounds = 0
+    var firstPoint = 0
+    var secondsBefore = 0.0
+    var cpuSecondsBefore = 0.0
+    if let resume {
+      precondition(resume.fits(lambdaCount: grid.count, groupCount: groupCount, blockSize: blockSize),
+        "StatisticsEstimator: resume state (\(resume.lambdaCount) points, \(resume.groupCount) groups of \(resume.blockSize), "
+          + "\(resume.terms.count) terms) does not fit \(grid.count) points, \(groupCount) groups of \(blockSize)")
+      let values = resume.terms.map { Double(bitPattern: $0) }
       for j in 0..<grid.count {
+        for g in 0..<groupCount {
+          let first = (j * groupCount + g) * SampleTerms.fieldCount
+          terms[j][g] = SampleTerms(fields: values[first..<(first + SampleTerms.fieldCount)])
+        }
+      }
+      (samplesPerPoint, done, rounds, firstPoint) = (resume.samplesPerPoint, resume.samplesDone, resume.rounds, resume.nextPoint)
+      (secondsBefore, cpuSecondsBefore) = (resume.seconds, resume.cpuSeconds)
+    }
+    func elapsedSeconds() -> (wall: Double, cpu: Double) {
+      let elapsed = clock.now - start
+      return (secondsBefore + Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+        cpuSecondsBefore + processCPUSeconds() - cpuStart)
+    }
+    func state(nextPoint: Int) -> StatisticsEstimatorState {
+      let (wall, cpu) = elapsedSeconds()
+      return StatisticsEstimatorState(samplesDone: done, samplesPerPoint: samplesPerPoint, rounds: rounds, nextPoint: nextPoint,
+        seconds: wall, cpuSeconds: cpu, lambdaCount: grid.count, groupCount: groupCount, blockSize: blockSize,
+        terms: terms.flatMap { $0.flatMap { $0.fields.map(\.bitPattern) } })
+    }
+    func add(samples range: Range<Int>, fromPoint firstPoint: Int) {
+      for j in firstPoint..<grid.count {
         let (plus, minus) = (grid[j] + c.differenceStep, grid[j] - c.differenceStep)
         var first = range.lowerBound
         while first < range.upperBound {
@@ -203,14 +263,13 @@ public enum StatisticsEstimator {
           }
           first += count
         }
+        checkpoint(state(nextPoint: j + 1))
       }
     }
 
-    var samplesPerPoint = c.samplesPerPoint
-    var done = 0
-    var rounds = 0
     while true {
-      add(samples: done..<samplesPerPoint)
+      add(samples: done..<samplesPerPoint, fromPoint: firstPoint)
+      firstPoint = 0
       done = samplesPerPoint
       rounds += 1
       var estimate = StatisticsEstimate(lambdas: grid, terms: terms, dimension: dimension, delta: c.differenceStep)
@@ -218,16 +277,122 @@ public enum StatisticsEstimator {
       progress(rounds, samplesPerPoint, worst?.relativeError ?? 0)
       let converged = c.tolerance.map { tolerance in worst.map { $0.relativeError <= tolerance } ?? true }
       if c.tolerance == nil || converged == true || 2 * samplesPerPoint > cap {
-        let elapsed = clock.now - start
+        let (wall, cpu) = elapsedSeconds()
         estimate.cost = StatisticsCost(
-          seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+          seconds: wall, cpuSeconds: cpu,
           lambdaCount: grid.count, samplesPerPoint: samplesPerPoint, probesPerSample: exact ? 0 : c.hutchinsonProbes,
           rounds: rounds, tolerance: c.tolerance, converged: converged, maxRelativeErrorB: worst?.relativeError,
           worstJump: worst)
         return estimate
       }
       samplesPerPoint *= 2
+      checkpoint(state(nextPoint: 0))
     }
+  }
+}
+
+/// Where an unfinished estimate stands, after a grid point of a round: enough for
+/// `StatisticsEstimator.estimate(resume:)` to continue it with the numbers an uninterrupted estimate
+/// gives (the group sums are kept as exact Double bit patterns), so that a long estimate (the 1%
+/// rule on a network teacher takes hours of CPU) can be carried across processes and sessions.
+public struct StatisticsEstimatorState: Codable, Sendable, Equatable {
+  /// Samples per point of the rounds already finished (every point holds them).
+  public var samplesDone: Int
+  /// Samples per point the current round fills.
+  public var samplesPerPoint: Int
+  /// Rounds finished.
+  public var rounds: Int
+  /// The next grid point of the current round (`lambdaCount`: the round's samples are all in).
+  public var nextPoint: Int
+  /// Wall-clock seconds spent so far.
+  public var seconds: Double
+  /// Process CPU seconds spent so far.
+  public var cpuSeconds: Double
+  /// Grid points, jackknife groups and block size (checked on resume).
+  public var lambdaCount: Int
+  public var groupCount: Int
+  public var blockSize: Int
+  /// `SampleTerms` of every (point, group), `SampleTerms.fieldCount` Doubles each, as bit patterns.
+  public var terms: [UInt64]
+
+  /// A state from its parts.
+  public init(samplesDone: Int, samplesPerPoint: Int, rounds: Int, nextPoint: Int, seconds: Double, cpuSeconds: Double,
+              lambdaCount: Int, groupCount: Int, blockSize: Int, terms: [UInt64]) {
+    self.samplesDone = samplesDone
+    self.samplesPerPoint = samplesPerPoint
+    self.rounds = rounds
+    self.nextPoint = nextPoint
+    self.seconds = seconds
+    self.cpuSeconds = cpuSeconds
+    self.lambdaCount = lambdaCount
+    self.groupCount = groupCount
+    self.blockSize = blockSize
+    self.terms = terms
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case samplesDone, samplesPerPoint, rounds, nextPoint, seconds, cpuSeconds, lambdaCount, groupCount, blockSize, terms
+  }
+
+  /// `terms` are written as one string of 16 hex digits per sum (JSON numbers do not carry 64-bit
+  /// patterns exactly).
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(samplesDone, forKey: .samplesDone)
+    try c.encode(samplesPerPoint, forKey: .samplesPerPoint)
+    try c.encode(rounds, forKey: .rounds)
+    try c.encode(nextPoint, forKey: .nextPoint)
+    try c.encode(seconds, forKey: .seconds)
+    try c.encode(cpuSeconds, forKey: .cpuSeconds)
+    try c.encode(lambdaCount, forKey: .lambdaCount)
+    try c.encode(groupCount, forKey: .groupCount)
+    try c.encode(blockSize, forKey: .blockSize)
+    let digits = Array("0123456789abcdef".utf8)
+    var hex = [UInt8]()
+    hex.reserveCapacity(16 * terms.count)
+    for pattern in terms {
+      for shift in stride(from: 60, through: 0, by: -4) { hex.append(digits[Int((pattern >> UInt64(shift)) & 15)]) }
+    }
+    try c.encode(String(decoding: hex, as: UTF8.self), forKey: .terms)
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    samplesDone = try c.decode(Int.self, forKey: .samplesDone)
+    samplesPerPoint = try c.decode(Int.self, forKey: .samplesPerPoint)
+    rounds = try c.decode(Int.self, forKey: .rounds)
+    nextPoint = try c.decode(Int.self, forKey: .nextPoint)
+    seconds = try c.decode(Double.self, forKey: .seconds)
+    cpuSeconds = try c.decode(Double.self, forKey: .cpuSeconds)
+    lambdaCount = try c.decode(Int.self, forKey: .lambdaCount)
+    groupCount = try c.decode(Int.self, forKey: .groupCount)
+    blockSize = try c.decode(Int.self, forKey: .blockSize)
+    let hex = Array(try c.decode(String.self, forKey: .terms).utf8)
+    guard hex.count % 16 == 0 else {
+      throw DecodingError.dataCorruptedError(forKey: .terms, in: c, debugDescription: "\(hex.count) hex digits, not a multiple of 16")
+    }
+    var terms = [UInt64]()
+    terms.reserveCapacity(hex.count / 16)
+    var value: UInt64 = 0
+    for (i, digit) in hex.enumerated() {
+      let nibble: UInt8
+      switch digit {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = digit - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = digit - UInt8(ascii: "a") + 10
+      default:
+        throw DecodingError.dataCorruptedError(forKey: .terms, in: c, debugDescription: "not a hex digit at \(i)")
+      }
+      value = value << 4 | UInt64(nibble)
+      if i % 16 == 15 { terms.append(value); value = 0 }
+    }
+    self.terms = terms
+  }
+
+  /// Whether the state fits an estimate with these dimensions (a mismatch means another configuration).
+  public func fits(lambdaCount: Int, groupCount: Int, blockSize: Int) -> Bool {
+    self.lambdaCount == lambdaCount && self.groupCount == groupCount && self.blockSize == blockSize
+      && terms.count == lambdaCount * groupCount * 15 && samplesDone >= 0 && samplesPerPoint > samplesDone
+      && (0...lambdaCount).contains(nextPoint) && rounds >= 0
   }
 }
 
@@ -261,8 +426,11 @@ public struct JumpError: Codable, Sendable, Hashable, CustomStringConvertible {
 
 /// What an estimate took.
 public struct StatisticsCost: Codable, Sendable, Hashable {
-  /// Wall-clock seconds of the whole estimate (every round and the error bars).
+  /// Wall-clock seconds of the whole estimate (every round and the error bars; summed over the
+  /// processes of a resumed estimate).
   public var seconds: Double
+  /// Process CPU seconds of the estimate (every thread; nil in estimates cached before it was recorded).
+  public var cpuSeconds: Double?
   /// Grid points.
   public var lambdaCount: Int
   /// Samples per grid point of the last round.
@@ -282,9 +450,10 @@ public struct StatisticsCost: Codable, Sendable, Hashable {
   public var worstJump: JumpError?
 
   /// A cost.
-  public init(seconds: Double, lambdaCount: Int, samplesPerPoint: Int, probesPerSample: Int, rounds: Int, tolerance: Double? = nil,
-              converged: Bool? = nil, maxRelativeErrorB: Double? = nil, worstJump: JumpError? = nil) {
+  public init(seconds: Double, cpuSeconds: Double? = nil, lambdaCount: Int, samplesPerPoint: Int, probesPerSample: Int, rounds: Int,
+              tolerance: Double? = nil, converged: Bool? = nil, maxRelativeErrorB: Double? = nil, worstJump: JumpError? = nil) {
     self.seconds = seconds
+    self.cpuSeconds = cpuSeconds
     self.lambdaCount = lambdaCount
     self.samplesPerPoint = samplesPerPoint
     self.probesPerSample = probesPerSample

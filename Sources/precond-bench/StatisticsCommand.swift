@@ -16,14 +16,16 @@ enum StatisticsEstimateCommand: Subcommand {
       trained now), then estimates the statistics of docs/math.md section 5 with the suite's settings, once per
       teacher, as `run` does: with a tolerance the samples per point double until the relative standard
       error of B is below it on every jump of the training grid. Prints the samples, probes, rounds and
-      seconds it took and the largest remaining relative standard error of B.
+      seconds it took and the largest remaining relative standard error of B. A long estimate keeps its
+      progress in CACHE/statistics-KEY.partial.json (every 30 s and every round): stopped by a signal or
+      at the end of a session, the same command continues it with the same result.
 
       OPTIONS:
         --problem NAME      only this problem
         --tolerance T       override the suite's statistics.tolerance
         --max-samples N     override the suite's statistics.maxSamplesPerPoint
-        --seed S            estimate with seed S instead of the shared statistics seed (not cached; to
-                            measure the spread of estimates)
+        --seed S            estimate with seed S instead of the shared statistics seed (to measure the
+                            spread of estimates; cached under its own key, never used by runs)
         --cache DIR         statistics cache (default .precond-bench/statistics)
         --teacher-cache DIR teacher cache (default .precond-bench/teachers)
         --json              {"problem", "cost", "jumps": [{"t", "s", "variant", "beta", "relativeError"}]} per line
@@ -57,22 +59,25 @@ enum StatisticsEstimateCommand: Subcommand {
       let progress: (Int, Int, Double) -> Void = { round, samples, error in
         Console.error(String(format: "%@: round %d, %d samples per point, largest relative SE of B %.4g", problem.name, round, samples, error))
       }
-      let estimate: StatisticsEstimate
-      var cached = false
-      if let seed {
-        estimate = StatisticsEstimator.estimate(teacher: prepared.teacher, data: prepared.data, configuration: configuration,
-          seed: UInt64(seed), jumpTimes: times, progress: progress)
-      } else {
-        (estimate, cached) = try cache.estimateOrLoad(problem: prepared, configuration: configuration, jumpTimes: times, progress: progress)
+      let clock = ContinuousClock()
+      var lastLine = clock.now
+      let pointProgress: (StatisticsEstimatorState) -> Void = { state in
+        guard clock.now - lastLine >= .seconds(60), state.nextPoint > 0 else { return }
+        lastLine = clock.now
+        Console.error(String(format: "%@: round %d (%d samples per point): %d of %d points, %.0f s so far (%.0f CPU-s)",
+          problem.name, state.rounds + 1, state.samplesPerPoint, state.nextPoint, state.lambdaCount, state.seconds, state.cpuSeconds))
       }
+      let (estimate, cached) = try cache.estimateOrLoad(problem: prepared, configuration: configuration, jumpTimes: times,
+        seed: seed.map(UInt64.init) ?? AnalyticStatistics.estimateSeed, pointProgress: pointProgress, progress: progress)
       let cost = estimate.cost
       if arguments.flag("--json") {
         Console.out(canonicalJSON(Output(problem: problem.name, cached: cached, cost: cost, jumps: estimate.jumpErrors(times: times))))
         continue
       }
       let probes = cost.probesPerSample == 0 ? "exact traces" : "\(cost.probesPerSample) probe(s) per sample"
-      Console.out(String(format: "%@: %d points x %d samples, %@, %d round(s), %.1f s%@; largest relative SE of B %.4g (%@)%@",
-        problem.name, cost.lambdaCount, cost.samplesPerPoint, probes, cost.rounds, cost.seconds, cached ? " (cached)" : "",
+      let cpu = cost.cpuSeconds.map { String(format: " (%.1f CPU-s)", $0) } ?? ""
+      Console.out(String(format: "%@: %d points x %d samples, %@, %d round(s), %.1f s%@%@; largest relative SE of B %.4g (%@)%@",
+        problem.name, cost.lambdaCount, cost.samplesPerPoint, probes, cost.rounds, cost.seconds, cpu, cached ? " (cached)" : "",
         cost.maxRelativeErrorB ?? .nan, cost.worstJump.map { "\($0)" } ?? "no jumps",
         cost.converged.map { $0 ? "; converged" : "; DID NOT CONVERGE" } ?? ""))
     }

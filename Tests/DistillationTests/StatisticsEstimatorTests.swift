@@ -105,4 +105,39 @@ struct StatisticsEstimatorTests {
     #expect((one.linear + one.growth).map { $0.bitPattern } == (two.linear + two.growth).map { $0.bitPattern })
     #expect(one.linearReplicates == two.linearReplicates && one.growthReplicates == two.growthReplicates)
   }
+  @Test("An estimate continued from any checkpoint (mid-round, at a round's start, after its last point) equals the uninterrupted one")
+  func resumes() throws {
+    let times = KarrasGrid(count: 8).times
+    let configuration = StatisticsConfiguration(lambdaCount: 12, samplesPerPoint: 64, batchSize: 48, tolerance: 1e-6,
+      maxSamplesPerPoint: 256)
+    var states: [StatisticsEstimatorState] = []
+    let full = StatisticsEstimator.estimate(teacher: overlapping, data: overlappingData, configuration: configuration, seed: 5,
+      jumpTimes: times, checkpoint: { states.append($0) })
+    #expect(full.cost.rounds == 3 && full.cost.samplesPerPoint == 256 && full.cost.converged == false)
+    // 12 points in each of 3 rounds, plus the start of rounds 2 and 3.
+    #expect(states.count == 3 * 12 + 2)
+    #expect((full.cost.cpuSeconds ?? 0) > 0)
+    let picks = [
+      states[4],
+      try #require(states.first { $0.rounds == 1 && $0.nextPoint == 0 }),
+      try #require(states.first { $0.rounds == 2 && $0.nextPoint == 7 }),
+      try #require(states.last),
+    ]
+    #expect(picks[1].samplesDone == 64 && picks[1].samplesPerPoint == 128 && picks[3].nextPoint == 12)
+    for state in picks {
+      // Through JSON, as the cache keeps it: the sums are bit patterns.
+      let decoded = try JSONDecoder().decode(StatisticsEstimatorState.self, from: JSONEncoder().encode(state))
+      #expect(decoded == state)
+      let resumed = StatisticsEstimator.estimate(teacher: overlapping, data: overlappingData, configuration: configuration, seed: 5,
+        jumpTimes: times, resume: decoded)
+      #expect((resumed.linear + resumed.growth).map(\.bitPattern) == (full.linear + full.growth).map(\.bitPattern),
+        "resumed at round \(state.rounds + 1), point \(state.nextPoint)")
+      #expect(resumed.linearReplicates == full.linearReplicates && resumed.growthReplicates == full.growthReplicates)
+      #expect(resumed.cost.rounds == full.cost.rounds && resumed.cost.samplesPerPoint == full.cost.samplesPerPoint)
+      #expect(resumed.cost.maxRelativeErrorB == full.cost.maxRelativeErrorB && resumed.cost.worstJump == full.cost.worstJump)
+      #expect(resumed.cost.seconds >= state.seconds)
+    }
+    // A state does not fit another configuration.
+    #expect(!picks[0].fits(lambdaCount: 13, groupCount: 32, blockSize: 2) && picks[0].fits(lambdaCount: 12, groupCount: 32, blockSize: 2))
+  }
 }

@@ -78,6 +78,59 @@ struct StatisticsCacheTests {
     }
   }
 
+  @Test("An interrupted estimate continues from its partial file, which the finished estimate removes; another seed is another entry")
+  func partial() throws {
+    let directory = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let cache = StatisticsCache(directory: directory.path)
+    let configuration = StatisticsConfiguration(lambdaCount: 4, samplesPerPoint: 64)
+    let (groups, block) = StatisticsEstimator.grouping(samplesPerPoint: 64)
+    let state = StatisticsEstimatorState(samplesDone: 64, samplesPerPoint: 128, rounds: 1, nextPoint: 2, seconds: 12.5, cpuSeconds: 20,
+      lambdaCount: 4, groupCount: groups, blockSize: block, terms: (0..<(4 * groups * 15)).map { Double($0 - 100).bitPattern })
+    struct Stopped: Error {}
+    let key = StatisticsCache.key(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: [], seed: 9)
+    #expect(throws: Stopped.self) {
+      _ = try cache.estimateOrLoad(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: [], seed: 9,
+        checkpointSeconds: 3600) { resume, checkpoint in
+        #expect(resume == nil)
+        checkpoint(state)  // not written: mid-round and within checkpointSeconds of the start
+        throw Stopped()
+      }
+    }
+    #expect(!FileManager.default.fileExists(atPath: cache.partialPath(forKey: key)), "point 2 is not a round's start")
+    // A round's start (nextPoint 0) is written at once; a point within a round after checkpointSeconds.
+    var start = state
+    start.nextPoint = 0
+    _ = try? cache.estimateOrLoad(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: [], seed: 9,
+      checkpointSeconds: 0) { _, checkpoint in
+      checkpoint(start)
+      checkpoint(state)
+      throw Stopped()
+    }
+    var resumed: StatisticsEstimatorState? = nil
+    let result = try cache.estimateOrLoad(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: [], seed: 9) { resume, _ in
+      resumed = resume
+      return stubEstimate(0.3)
+    }
+    #expect(resumed == state && !result.cached)
+    #expect(!FileManager.default.fileExists(atPath: cache.partialPath(forKey: key)))
+    #expect(FileManager.default.fileExists(atPath: cache.path(forKey: key)))
+    // The shared seed's entry is another one.
+    #expect(key != StatisticsCache.key(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: []))
+    #expect(try cache.estimateOrLoad(teacher: "t", dataHash: "d", configuration: configuration, jumpTimes: []) { stubEstimate(0.4) }
+      .cached == false)
+
+    // A partial file that is not one names itself.
+    let otherKey = StatisticsCache.key(teacher: "u", dataHash: "d", configuration: configuration, jumpTimes: [])
+    try Data("{\"key\": 1}".utf8).write(to: URL(fileURLWithPath: cache.partialPath(forKey: otherKey)))
+    do {
+      _ = try cache.estimateOrLoad(teacher: "u", dataHash: "d", configuration: configuration, jumpTimes: []) { stubEstimate(0.1) }
+      Issue.record("a corrupt partial file was accepted")
+    } catch let error as StatisticsCacheError {
+      #expect("\(error)".contains(cache.partialPath(forKey: otherKey)) && "\(error)".contains("corrupt"), "\(error)")
+    }
+  }
+
   @Test("Runs with different seeds share one estimate; a corrupt cache file fails the cell with its name")
   func sharedAcrossSeeds() throws {
     // analytic and analytic-l share the estimate; analytic-backward blows up on this problem (it is

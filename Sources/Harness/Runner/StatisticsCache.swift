@@ -35,13 +35,18 @@ public struct StatisticsCache: Sendable {
 
   /// The cache key: SHA-256 of the canonical JSON of the estimator version, the statistics seed,
   /// the teacher's identity, the data's content hash, the configuration and the jump times.
-  public static func key(teacher: String, dataHash: String, configuration: StatisticsConfiguration, jumpTimes: [Double]) -> String {
+  public static func key(
+    teacher: String, dataHash: String, configuration: StatisticsConfiguration, jumpTimes: [Double],
+    seed: UInt64 = AnalyticStatistics.estimateSeed
+  ) -> String {
     SHA256.hex(Array(canonicalJSON(material(teacher: teacher, dataHash: dataHash, configuration: configuration,
-      jumpTimes: jumpTimes)).utf8))
+      jumpTimes: jumpTimes, seed: seed)).utf8))
   }
 
-  static func material(teacher: String, dataHash: String, configuration: StatisticsConfiguration, jumpTimes: [Double]) -> KeyMaterial {
-    KeyMaterial(estimator: StatisticsEstimator.version, seed: AnalyticStatistics.estimateSeed, teacher: teacher, dataHash: dataHash,
+  static func material(
+    teacher: String, dataHash: String, configuration: StatisticsConfiguration, jumpTimes: [Double], seed: UInt64
+  ) -> KeyMaterial {
+    KeyMaterial(estimator: StatisticsEstimator.version, seed: seed, teacher: teacher, dataHash: dataHash,
       configuration: configuration, jumpTimes: Array(Set(jumpTimes)).sorted())
   }
 
@@ -50,15 +55,35 @@ public struct StatisticsCache: Sendable {
     URL(fileURLWithPath: directory).appendingPathComponent("statistics-\(key.prefix(16)).json").path
   }
 
-  /// The cached estimate for `problem`'s teacher, or a new one (computed, then cached).
+  /// The file of an unfinished estimate of `key` (`StatisticsEstimatorState` after its last
+  /// finished grid point; removed when the estimate is cached).
+  public func partialPath(forKey key: String) -> String {
+    URL(fileURLWithPath: directory).appendingPathComponent("statistics-\(key.prefix(16)).partial.json").path
+  }
+
+  /// What a partial file holds.
+  struct PartialEntry: Codable {
+    var key: String
+    var material: KeyMaterial
+    var state: StatisticsEstimatorState
+  }
+
+  /// The cached estimate for `problem`'s teacher, or a new one (computed, then cached). With
+  /// `seed` other than the shared `AnalyticStatistics.estimateSeed` the estimate is another sample
+  /// of the same statistics (to measure their spread), cached under its own key and never used by
+  /// runs. An interrupted computation continues from its partial file (written at most every
+  /// `checkpointSeconds` and at every round) with the same result.
   public func estimateOrLoad(
     problem: PreparedProblem, configuration: StatisticsConfiguration, jumpTimes: [Double],
+    seed: UInt64 = AnalyticStatistics.estimateSeed, checkpointSeconds: Double = 30,
+    pointProgress: (StatisticsEstimatorState) -> Void = { _ in },
     progress: (Int, Int, Double) -> Void = { _, _, _ in }
   ) throws -> (estimate: StatisticsEstimate, cached: Bool) {
     try estimateOrLoad(teacher: problem.teacherIdentity, dataHash: problem.dataHash, configuration: configuration,
-      jumpTimes: jumpTimes) {
+      jumpTimes: jumpTimes, seed: seed, checkpointSeconds: checkpointSeconds) { resume, checkpoint in
       StatisticsEstimator.estimate(teacher: problem.teacher, data: problem.data, configuration: configuration,
-        seed: AnalyticStatistics.estimateSeed, jumpTimes: jumpTimes, progress: progress)
+        seed: seed, jumpTimes: jumpTimes, resume: resume,
+        checkpoint: { state in checkpoint(state); pointProgress(state) }, progress: progress)
     }
   }
 
@@ -67,15 +92,66 @@ public struct StatisticsCache: Sendable {
     teacher: String, dataHash: String, configuration: StatisticsConfiguration, jumpTimes: [Double],
     compute: () throws -> StatisticsEstimate
   ) throws -> (estimate: StatisticsEstimate, cached: Bool) {
-    let material = StatisticsCache.material(teacher: teacher, dataHash: dataHash, configuration: configuration, jumpTimes: jumpTimes)
+    try estimateOrLoad(teacher: teacher, dataHash: dataHash, configuration: configuration, jumpTimes: jumpTimes,
+      seed: AnalyticStatistics.estimateSeed) { _, _ in try compute() }
+  }
+
+  /// The cached estimate for the key of these parts, or `compute(resume, checkpoint)` (then
+  /// cached): `resume` is the state of the partial file left by an interrupted computation of the
+  /// same key (nil if none), and `checkpoint` writes a state to that file (at most every
+  /// `checkpointSeconds`, and whenever a round begins). A partial file that cannot be read or
+  /// belongs to another key is an error that names it.
+  public func estimateOrLoad(
+    teacher: String, dataHash: String, configuration: StatisticsConfiguration, jumpTimes: [Double],
+    seed: UInt64, checkpointSeconds: Double = 30,
+    compute: (StatisticsEstimatorState?, (StatisticsEstimatorState) -> Void) throws -> StatisticsEstimate
+  ) throws -> (estimate: StatisticsEstimate, cached: Bool) {
+    let material = StatisticsCache.material(teacher: teacher, dataHash: dataHash, configuration: configuration,
+      jumpTimes: jumpTimes, seed: seed)
     let key = SHA256.hex(Array(canonicalJSON(material).utf8))
     let file = path(forKey: key)
     if FileManager.default.fileExists(atPath: file) {
       return (try load(file, key: key), true)
     }
-    let estimate = try compute()
+    let partial = partialPath(forKey: key)
+    let resume = try loadPartial(partial, key: key)
+    let clock = ContinuousClock()
+    var lastWrite = clock.now
+    var writeFailure: Error? = nil
+    let estimate = try compute(resume) { state in
+      guard writeFailure == nil else { return }
+      let now = clock.now
+      guard state.nextPoint == 0 || now - lastWrite >= .seconds(checkpointSeconds) else { return }
+      lastWrite = now
+      do throws(AtomicFile.Failure) {
+        try AtomicFile.write(Data(canonicalJSON(PartialEntry(key: key, material: material, state: state)).utf8), to: partial)
+      } catch {
+        writeFailure = StatisticsCacheError.unwritable(path: partial, reason: "\(error.reason); choose a writable cache directory")
+      }
+    }
+    if let writeFailure { throw writeFailure }
     try store(Entry(key: key, material: material, estimate: estimate), to: file)
+    try? FileManager.default.removeItem(atPath: partial)
     return (estimate, false)
+  }
+
+  func loadPartial(_ file: String, key: String) throws -> StatisticsEstimatorState? {
+    guard FileManager.default.fileExists(atPath: file) else { return nil }
+    let entry: PartialEntry
+    do {
+      entry = try AtomicFile.decoder().decode(PartialEntry.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+    } catch {
+      throw StatisticsCacheError.corrupt(path: file, reason: "cannot be decoded as an unfinished estimate (\(error))")
+    }
+    guard entry.key == key else {
+      throw StatisticsCacheError.corrupt(path: file, reason: "holds key \(entry.key.prefix(16)), expected \(key.prefix(16))")
+    }
+    let s = entry.state
+    let (groups, block) = StatisticsEstimator.grouping(samplesPerPoint: entry.material.configuration.samplesPerPoint)
+    guard s.fits(lambdaCount: entry.material.configuration.lambdaCount, groupCount: groups, blockSize: block) else {
+      throw StatisticsCacheError.corrupt(path: file, reason: "its sums do not fit the configuration's grid and groups")
+    }
+    return s
   }
 
   func load(_ file: String, key: String) throws -> StatisticsEstimate {

@@ -122,7 +122,8 @@ enum CoefficientSection {
     let probes = statistics.probesPerSample == 0 ? "exact traces" : "\(statistics.probesPerSample) Hutchinson probe(s) per sample"
     parts.append(
       "Statistics: \(statistics.samplesPerPoint) samples per point, \(probes), \(statistics.rounds) round(s)"
-        + (seconds.map { ", \(Cell.number($0)) s once per teacher" } ?? "") + ".")
+        + (seconds.map { ", \(Cell.number($0)) s once per teacher" } ?? "")
+        + (statistics.cpuSeconds.map { " (\(Cell.number($0)) CPU-s)" } ?? "") + ".")
     let training = runs.compactMap { $0.evaluations.last?.trainingWallSeconds }.filter { $0 > 0 }
     if let seconds, let median = training.isEmpty ? nil : training.sorted()[training.count / 2] {
       parts.append("That is \(Cell.number(100 * seconds / median))% of one run's training time (median over seeds).")
