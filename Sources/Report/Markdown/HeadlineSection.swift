@@ -114,7 +114,8 @@ enum HeadlineSection {
     }
     func range(_ values: [Double]) -> String {
       guard let low = values.min(), let high = values.max() else { return "" }
-      func f(_ x: Double) -> String { x.isInfinite ? "∞" : DisplayNumber.factor(x) + "x" }
+      // A speed-up of 0: the arm never reached a target the reference reached (as in the tables).
+      func f(_ x: Double) -> String { x.isInfinite ? "∞" : x == 0 ? "never" : DisplayNumber.factor(x) + "x" }
       return low == high ? " (\(f(low)))" : " (\(f(low))–\(f(high)))"
     }
     let steps = classify { $0.stepsSpeedUp }
