@@ -32,7 +32,15 @@ enum QualitySection {
       lines.append("\n### \(setting)\n\n" + table.text)
       guard context.options.figures else { continue }
       var links: [String] = []
+      var finalOnly: [String] = []
       for key in keys {
+        // A metric measured at one step only (the final evaluation's `-full` values, fd-effnet)
+        // has no curve to draw: it is in the table above.
+        let steps = Set(arms.flatMap { QualitySummary.curve(of: key, for: $0, in: runs).points.map(\.step) })
+        guard steps.count >= 2 else {
+          finalOnly.append("`\(key)`")
+          continue
+        }
         let name = context.figureName([
           "quality", setting.dataset, setting.teacher, setting.method, key.name, "nfe\(key.nfe)",
         ])
@@ -41,6 +49,9 @@ enum QualitySection {
             name: name,
             contents: figure(key, arms: arms, runs: runs, setting: setting, context: context)))
         links.append("![\(key) vs training step, \(setting)](\(name))")
+      }
+      if !finalOnly.isEmpty {
+        lines.append("\nMeasured at the final evaluation only (no figure): " + finalOnly.joined(separator: ", ") + ".")
       }
       if !links.isEmpty { lines.append("\n" + links.joined(separator: "\n")) }
     }
