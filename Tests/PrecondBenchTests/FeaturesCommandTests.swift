@@ -105,6 +105,10 @@ struct FeaturesCommandTests {
       let report = try CommandRunner.run(["report", "tiny", "--db", database, "--out", "-"], currentDirectory: directory)
       let note = prepared ? "**`fd-effnet`** is the Fréchet distance on EfficientNet-Lite0" : "**`fd-effnet` was requested but not measured**"
       #expect(report.stdout.contains(note), "\(report.stdout.prefix(2000))")
+      // With the weights, the answer section carries the final fd-effnet of every arm.
+      let headline = report.stdout.components(separatedBy: "## Environment")[0]
+      #expect(headline.contains("- Trained features at the final evaluation") == prepared, "\(headline)")
+      if prepared { #expect(headline.contains("fd-effnet (NFE 1): `ctm` "), "\(headline)") }
     }
     // fd-inception the same way, named fd-inception for weights that are not pytorch-fid's file.
     try FormulaWeights.write(.inception, to: features.appendingPathComponent("inception.npz").path)

@@ -33,6 +33,7 @@ enum HeadlineSection {
       lines.append("\n### \(setting)")
       guard !settingEntries.isEmpty else {
         lines.append("\nNo \(Cell.code(reference)) runs in this setting: no speed-ups.")
+        if let line = trainedFeatureLine(setting, context: context) { lines.append("\n" + line) }
         continue
       }
       let candidates = context.ordered(Array(Set(settingEntries.map { $0.candidate.arm })))
@@ -66,6 +67,7 @@ enum HeadlineSection {
       for arm in candidates {
         lines.append("- " + sentence(arm, entries: settingEntries.filter { $0.candidate.arm == arm }, reference: reference))
       }
+      if let line = trainedFeatureLine(setting, context: context) { lines.append(line) }
       if context.options.figures, let key = headlineKey(setting, context: context) {
         let name = context.figureName(["quality", setting.dataset, setting.teacher, setting.method, key.name, "nfe\(key.nfe)"])
         lines.append("\n![\(key) vs training step, \(setting): median over seeds with the seed range](\(name))")
@@ -133,6 +135,26 @@ enum HeadlineSection {
     if steps.slower.isEmpty && !steps.faster.isEmpty { text += " Never slower." }
     text += " In CPU time: faster on \(cpu.faster.count), slower on \(cpu.slower.count), not distinguishable on \(cpu.unclear)."
     return text
+  }
+
+  /// Distances on trained features measured at the final evaluation (`fd-effnet`,
+  /// `fd-inception`, `fid`; never targets, so absent from the table above), one line per setting,
+  /// so that the first screen carries the closest thing to FID the suite has.
+  static func trainedFeatureLine(_ setting: Setting, context: ReportContext) -> String? {
+    let final = QualitySummary.finalQuality(context.runs(in: setting))
+    let trained = ["fd-effnet", "fd-inception", "fid"]
+    let keys = Array(Set(final.compactMap(\.metric).filter { key in
+      trained.contains { key.name == $0 || key.name == $0 + "-full" }
+    })).sorted()
+    guard !keys.isEmpty else { return nil }
+    let arms = context.ordered(Array(Set(final.map(\.arm))))
+    let parts = keys.map { key in
+      "\(key): " + arms.compactMap { arm in
+        final.first { $0.arm == arm && $0.metric == key }.map { "\(Cell.code(arm.preconditioning)) \(Cell.summary($0.summary))" }
+      }.joined(separator: ", ")
+    }
+    return "- Trained features at the final evaluation (every sample; median (min–max) over completed seeds; lower is "
+      + "better; not a target): " + parts.joined(separator: "; ") + "."
   }
 
   /// The targets of `entries` in suite order (as resolved), without repeats.
