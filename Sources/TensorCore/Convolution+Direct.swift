@@ -258,15 +258,23 @@ extension Convolution {
     case 1: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 1, output: output)
     case 2: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 2, output: output)
     case 3: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 3, output: output)
-    default: inputGradientDirectRows(upstream, images: images, weights: weights, channels: channels, output: output)
+    default:
+      if channels % tiledChannels == 0 {
+        inputGradientTiled(upstream, images: images, weights: weights, channels: channels, output: output)
+      } else {
+        inputGradientDirectRows(upstream, images: images, weights: weights, channels: channels, output: output)
+      }
     }
   }
 
-  /// Whether the input gradient of this shape runs `inputGradientDirect`: few outputs, or a 3x3
+  /// Whether the input gradient of this shape runs `inputGradientDirect`: few outputs, a 3x3
   /// layer with a single input channel (whose matrix product would be 9 rows deep and need a
-  /// col2im pass).
+  /// col2im pass), or a 3x3 layer with a multiple of `tiledChannels` input channels (the
+  /// channel-tiled kernel of `Convolution+Tiled.swift`: `perf unet-conv` input gradient, 1
+  /// thread, CPU clock, fashion-mnist 7x7 32->32 38-40 -> 49-57 GFLOP/s, 14x14 16->16 30-34 ->
+  /// 53, cifar10 8x8 64->64 45-55 -> 65).
   static func usesDirectInputGradient(outChannels: Int, channels: Int, kernelSize: Int) -> Bool {
-    outChannels <= directMaximumOutputs || (kernelSize == 3 && channels == 1)
+    outChannels <= directMaximumOutputs || (kernelSize == 3 && (channels == 1 || channels % tiledChannels == 0))
   }
 
   /// `inputGradientDirect` for 3x3 kernels and any number of outputs: per kernel row, the three

@@ -1,7 +1,8 @@
 /// 2-D convolutions with stride 1 and "same" zero padding, kernel 1x1 or 3x3, on NCHW tensors,
 /// computed as matrix products against im2col matrices, or by direct kernels where one side of
 /// that product would be 1-3 wide or 9-27 deep (`Convolution+Direct.swift`,
-/// `Convolution+WeightGradient.swift`).
+/// `Convolution+WeightGradient.swift`), and, for the input gradient of 3x3 layers with a multiple
+/// of 16 input channels, by a kernel with channels in the vector lanes (`Convolution+Tiled.swift`).
 ///
 /// Every output element is one chain of fused multiply-adds in a fixed order (see
 /// `Convolution+Reference.swift`, the specification, which the fast path equals bit for bit):

@@ -65,6 +65,10 @@ struct KernelTests {
       [70, 2, 4, 9, 2, 3], [66, 9, 3, 8, 1, 3], [70, 1, 3, 4, 5, 3],
       // Shallow layers with more outputs than one pass of 16, and planes under 8 pixels.
       [3, 3, 8, 8, 33, 3], [2, 1, 2, 3, 5, 3],
+      // Multiples of 16 input channels (the channel-tiled input gradient): the U-Nets' 7x7,
+      // 8x8 and 14x14 planes, a last tile of 1-5 pixels, planes smaller than one tile.
+      [5, 16, 7, 7, 32, 3], [3, 32, 8, 8, 9, 3], [2, 48, 14, 14, 16, 3], [4, 16, 2, 3, 5, 3],
+      [3, 32, 1, 1, 4, 3], [9, 16, 5, 4, 6, 3],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
