@@ -38,7 +38,7 @@ def category(frames):
     if "Convolution.forward" in text:
         conv = "conv 3x3 forward" if re.search(r"withPaddedWindow|forwardDirect", text) else "conv 1x1 forward"
     elif "Convolution.backward" in text:
-        if re.search(r"inputGradientDirect|packUpstream", text):
+        if re.search(r"inputGradientDirect|inputGradientTiled|tileChains|storeTile|storeChannelsFirst|packUpstream", text):
             conv = "conv input-grad"
         elif re.search(r"withPaddedWindow|weightGradient|packIm2colTransposed|fillChannelsLast|fillPixelMajor|transposeRun", text):
             conv = "conv 3x3 weight-grad"
@@ -51,6 +51,8 @@ def category(frames):
             return conv, "packing, padding"
         if re.search(r"microKernel|edgeKernel", leaf):
             return conv, "GEMM micro-kernel"
+        if re.search(r"inputGradientTiled|tileChains|storeTile|storeChannelsFirst", leaf):
+            return conv, "channel-tiled kernel"
         if re.search(r"Direct|Shallow|SixTaps", leaf):
             return conv, "direct kernel"
         if re.search(r"static Convolution\.backward", leaf):
