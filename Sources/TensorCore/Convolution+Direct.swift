@@ -248,19 +248,22 @@ extension Convolution {
   /// whose source pixel is outside the image read the zero border, so they are +0, and adding
   /// them changes no bit (a sum started from +0 is never -0).
   ///
-  /// - Parameters: `weights: [outChannels, channels, k, k]`, `output`: the chunk's `[images,
+  /// - Parameters: `weights: [outChannels, channels, k, k]`; `tapWeights`: the same packed by
+  ///   `tapMajorWeights` when `usesTiledInputGradient`, else nil; `output`: the chunk's `[images,
   ///   channels, plane]`, overwritten.
   static func inputGradientDirect(
-    _ upstream: ImageWindow, images: Int, weights: UnsafePointer<Float>, channels: Int,
-    output: UnsafeMutablePointer<Float>
+    _ upstream: ImageWindow, images: Int, weights: UnsafePointer<Float>, tapWeights: UnsafePointer<Float>?,
+    channels: Int, output: UnsafeMutablePointer<Float>
   ) {
+    precondition((tapWeights != nil) == usesTiledInputGradient(outChannels: upstream.channels, channels: channels,
+      kernelSize: upstream.kernelSize), "Convolution.inputGradientDirect: tap-major weights are for the tiled kernel only")
     switch upstream.channels {
     case 1: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 1, output: output)
     case 2: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 2, output: output)
     case 3: inputGradientDirectLoop(upstream, images: images, weights: weights, channels: channels, outChannels: 3, output: output)
     default:
-      if channels % tiledChannels == 0 {
-        inputGradientTiled(upstream, images: images, weights: weights, channels: channels, output: output)
+      if let tapWeights {
+        inputGradientTiled(upstream, images: images, tapWeights: tapWeights, channels: channels, output: output)
       } else {
         inputGradientDirectRows(upstream, images: images, weights: weights, channels: channels, output: output)
       }
@@ -274,7 +277,8 @@ extension Convolution {
   /// thread, CPU clock, fashion-mnist 7x7 32->32 38-40 -> 49-57 GFLOP/s, 14x14 16->16 30-34 ->
   /// 53, cifar10 8x8 64->64 45-55 -> 65).
   static func usesDirectInputGradient(outChannels: Int, channels: Int, kernelSize: Int) -> Bool {
-    outChannels <= directMaximumOutputs || (kernelSize == 3 && (channels == 1 || channels % tiledChannels == 0))
+    outChannels <= directMaximumOutputs || (kernelSize == 3 && channels == 1)
+      || usesTiledInputGradient(outChannels: outChannels, channels: channels, kernelSize: kernelSize)
   }
 
   /// `inputGradientDirect` for 3x3 kernels and any number of outputs: per kernel row, the three

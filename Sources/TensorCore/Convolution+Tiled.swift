@@ -111,13 +111,31 @@ extension Convolution {
     }
   }
 
+  /// Whether the input gradient of this shape runs `inputGradientTiled`.
+  static func usesTiledInputGradient(outChannels: Int, channels: Int, kernelSize: Int) -> Bool {
+    kernelSize == 3 && outChannels > directMaximumOutputs && channels % tiledChannels == 0
+  }
+
+  /// 3x3 weights `[outChannels, channels, 3, 3]` tap-major, `[9, outChannels, channels]`: one
+  /// tap's weights for consecutive outputs are `channels` apart. Packed once per backward pass.
+  static func tapMajorWeights(_ weights: UnsafePointer<Float>, outChannels: Int, channels: Int) -> [Float] {
+    var packed = [Float](repeating: 0, count: 9 * outChannels * channels)
+    for o in 0..<outChannels {
+      for c in 0..<channels {
+        for tap in 0..<9 { packed[(tap * outChannels + o) * channels + c] = weights[(o * channels + c) * 9 + tap] }
+      }
+    }
+    return packed
+  }
+
   /// `inputGradientDirect` for 3x3 kernels, many outputs and `channels` a multiple of
   /// `tiledChannels`.
   ///
-  /// - Parameters: `upstream`: the chunk's `dY`, zero-bordered by 1; `weights: [outChannels,
-  ///   channels, 3, 3]`; `output`: the chunk's `[images, channels, plane]`, overwritten.
+  /// - Parameters: `upstream`: the chunk's `dY`, zero-bordered by 1; `tapWeights`: the weights
+  ///   as `tapMajorWeights` packs them; `output`: the chunk's `[images, channels, plane]`,
+  ///   overwritten.
   static func inputGradientTiled(
-    _ upstream: ImageWindow, images: Int, weights: UnsafePointer<Float>, channels: Int,
+    _ upstream: ImageWindow, images: Int, tapWeights: UnsafePointer<Float>, channels: Int,
     output: UnsafeMutablePointer<Float>
   ) {
     precondition(upstream.kernelSize == 3 && channels % tiledChannels == 0,
@@ -127,23 +145,16 @@ extension Convolution {
     // Pixel (y, x) reads (y - ky + 1, x - kx + 1), at (y - ky + 2, x - kx + 2) with the border:
     // the offsets are those of (ky, kx) = (0, 0), each tap subtracts its own.
     let offsets = tilePixelOffsets(upstream, images: images, shift: 2 * upstream.rowStride + 2)
-    let packedCount = 9 * outChannels * channels
-    ScratchBuffers.with(capacity: packedCount + pixels * channels) { scratch in
-      // Weights tap-major, [9, outChannels, channels].
-      for o in 0..<outChannels {
-        for c in 0..<channels {
-          for tap in 0..<9 { scratch[(tap * outChannels + o) * channels + c] = weights[(o * channels + c) * 9 + tap] }
-        }
-      }
-      // The pixels' running sums, channels-last.
-      let sums = scratch + packedCount
+    // The pixels' running sums, channels-last.
+    ScratchBuffers.with(capacity: pixels * channels) { sums in
       offsets.withUnsafeBufferPointer { offsets in
         for tap in 0..<9 {
           let source = upstream.base - ((tap / 3) * upstream.rowStride + tap % 3)
           for block in stride(from: 0, to: channels, by: tiledChannels) {
             for first in stride(from: 0, to: pixels, by: tiledPixels) {
               let chains = tileChains(source: source, pixels: offsets.address + first, steps: outChannels,
-                stepStride: upstream.planeStride, weights: scratch + tap * outChannels * channels + block, weightStride: channels)
+                stepStride: upstream.planeStride, weights: tapWeights + tap * outChannels * channels + block,
+                weightStride: channels)
               storeTile(chains, into: sums, rowLength: channels, first: first, block: block, pixelCount: pixels,
                 accumulate: tap > 0)
             }

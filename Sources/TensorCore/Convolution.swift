@@ -221,6 +221,10 @@ public enum Convolution {
     } else {
       perChunk = imagesPerChunk(plane: plane, depth: depth, batch: batch)
     }
+    // The tiled input gradient's weights, packed once for every chunk.
+    let tapWeights = needInput && usesTiledInputGradient(outChannels: outChannels, channels: channels, kernelSize: k)
+      ? weight.scalars.withUnsafeBufferPointer { tapMajorWeights($0.address, outChannels: outChannels, channels: channels) }
+      : []
     var inputGradient = needInput ? [Float](repeating: 0, count: input.count) : []
     // One partial weight gradient per group, added in group order afterwards.
     var partials = needWeight ? [Float](repeating: 0, count: groups.count * weightSize) : []
@@ -228,24 +232,26 @@ public enum Convolution {
       input.scalars.withUnsafeBufferPointer { px in
         weight.scalars.withUnsafeBufferPointer { pw in
           upstream.scalars.withUnsafeBufferPointer { pg in
-            inputGradient.withUnsafeMutableBufferPointer { pdx in
-              partials.withUnsafeMutableBufferPointer { pdw in
-                // An empty array still has a base address (the shared empty storage): pass nil
-                // explicitly for a gradient that is not wanted.
-                let shared = UncheckedSendable(
-                  (px.address, pw.address, pg.address, needInput ? pdx.baseAddress : nil,
-                   needWeight ? pdw.baseAddress : nil))
-                ClaimedTasks.forEach(groups.count) { task in
-                  let (x, w, g, dx, dw) = shared.value
-                  let group = groups[task]
-                  var first = group.lowerBound
-                  while first < group.upperBound {
-                    let images = first..<min(first + perChunk, group.upperBound)
-                    backwardChunk(
-                      images: images, x: x, w: w, g: g, dx: dx,
-                      dw: dw.map { $0 + task * weightSize }, accumulate: first > group.lowerBound,
-                      channels: channels, height: height, width: width, outChannels: outChannels, kernelSize: k)
-                    first = images.upperBound
+            tapWeights.withUnsafeBufferPointer { ptw in
+              inputGradient.withUnsafeMutableBufferPointer { pdx in
+                partials.withUnsafeMutableBufferPointer { pdw in
+                  // An empty array still has a base address (the shared empty storage): pass nil
+                  // explicitly for a gradient that is not wanted.
+                  let shared = UncheckedSendable(
+                    (px.address, pw.address, pg.address, needInput ? pdx.baseAddress : nil,
+                     needWeight ? pdw.baseAddress : nil, tapWeights.isEmpty ? nil : ptw.baseAddress))
+                  ClaimedTasks.forEach(groups.count) { task in
+                    let (x, w, g, dx, dw, tw) = shared.value
+                    let group = groups[task]
+                    var first = group.lowerBound
+                    while first < group.upperBound {
+                      let images = first..<min(first + perChunk, group.upperBound)
+                      backwardChunk(
+                        images: images, x: x, w: w, tapWeights: tw, g: g, dx: dx,
+                        dw: dw.map { $0 + task * weightSize }, accumulate: first > group.lowerBound,
+                        channels: channels, height: height, width: width, outChannels: outChannels, kernelSize: k)
+                      first = images.upperBound
+                    }
                   }
                 }
               }
@@ -272,9 +278,11 @@ public enum Convolution {
 
   /// The backward pass of the images `images` (a chunk inside one weight-gradient group): adds
   /// their input gradients into `dx` (if non-nil) and continues the group's weight-gradient
-  /// chains in `dw` (if non-nil; started afresh when `accumulate` is false).
+  /// chains in `dw` (if non-nil; started afresh when `accumulate` is false). `tapWeights`: the
+  /// weights packed by `tapMajorWeights` when the input gradient is tiled, else nil.
   static func backwardChunk(
-    images: Range<Int>, x: UnsafePointer<Float>, w: UnsafePointer<Float>, g: UnsafePointer<Float>,
+    images: Range<Int>, x: UnsafePointer<Float>, w: UnsafePointer<Float>, tapWeights: UnsafePointer<Float>?,
+    g: UnsafePointer<Float>,
     dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, accumulate: Bool,
     channels: Int, height: Int, width: Int, outChannels: Int, kernelSize k: Int
   ) {
@@ -312,7 +320,7 @@ public enum Convolution {
     }
     if let dx, usesDirectInputGradient(outChannels: outChannels, channels: channels, kernelSize: k) {
       withPaddedWindow(upstream, images: images.count, channels: outChannels, height: height, width: width, kernelSize: k) { window in
-        inputGradientDirect(window, images: images.count, weights: w, channels: channels,
+        inputGradientDirect(window, images: images.count, weights: w, tapWeights: tapWeights, channels: channels,
           output: dx + images.lowerBound * channels * plane)
       }
     } else if let dx {
