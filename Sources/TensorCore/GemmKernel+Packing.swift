@@ -6,7 +6,8 @@ extension GemmKernel {
   typealias V = SIMD8<Float>
 
   /// Packs the row micro-panels `panels` of `op(A)`, every depth block: panel `ip` of block `kb`,
-  /// step `p`, row `r` lands at `layout.offsetA(kb, ip) + p * microRows + r`.
+  /// step `p`, row `layout.rowStart(ofPanel: ip) + r` lands at `layout.offsetA(kb, ip) + p *
+  /// microRows + r` (rows past the panel's height are zero).
   static func packRowPanels(
     _ a: MatrixOperand, panels: Range<Int>, layout: Layout, into out: UnsafeMutablePointer<Float>
   ) {
@@ -15,8 +16,8 @@ extension GemmKernel {
       let depth = layout.depth(ofBlock: block)
       for ip in panels {
         let panel = out + layout.offsetA(block: block, panel: ip)
-        let i0 = ip * microRows
-        let height = min(microRows, layout.m - i0)
+        let i0 = layout.rowStart(ofPanel: ip)
+        let height = layout.rowHeight(ofPanel: ip)
         if a.isTransposed {
           // Stored [k, m]: the rows of a step are contiguous.
           let source = a.base + p0 * a.leadingDimension + i0

@@ -27,6 +27,13 @@ enum GemmKernel {
     /// Rows of the register tile (6 x 2 ymm accumulators + 2 for B + 1 broadcast: 15 of 16 ymm).
     static let microRows = 6
   #endif
+  #if AVX512
+    /// Height of the short row panels (none in this flavour: 16, 32 and 64 are whole panels).
+    static let shortPanelRows = 8
+  #else
+    /// Height of the short row panels that end some products (see `Layout.rowStart`).
+    static let shortPanelRows = 4
+  #endif
   /// Columns of the register tile: two SIMD8 vectors.
   static let microColumns = 16
   /// Depth of a packed block: a B micro-panel (16 KiB) stays in L1 while the kernel sweeps the
@@ -48,14 +55,49 @@ enum GemmKernel {
     let rowPanels: Int
     let columnPanels: Int
     let depthBlocks: Int
+    /// Row panels of `microRows` rows; the panels after them are `lastPanelRows` high (the very
+    /// last one possibly less).
+    let fullRowPanels: Int
+    let lastPanelRows: Int
 
     init(m: Int, n: Int, k: Int) {
+      (fullRowPanels, lastPanelRows) = Layout.rowPanelHeights(m: m)
       self.m = m
       self.n = n
       self.k = k
       rowPanels = (m + microRows - 1) / microRows
       columnPanels = (n + microColumns - 1) / microColumns
       depthBlocks = (k + depthBlock - 1) / depthBlock
+    }
+
+    /// First row of row micro-panel `panel`.
+    ///
+    /// Panels are `microRows` high, except that in the `avx2` flavour a row count that leaves 2
+    /// or 4 rows after its whole 6-row panels (`m = 16, 32, 64`: the U-Nets' channel counts) ends
+    /// with one or two 4-row panels instead of one padded 6-row panel: 6+6+4 rows for `m = 16`,
+    /// 6+6+6+6+4+4 for `m = 32`, which `fourRowKernel` computes with no padding rows (a padded
+    /// panel spends 6 rows of multiply-adds on 4 or 2). The number of panels is the same, and
+    /// storage keeps `microRows` floats per step, so only where a panel starts changes.
+    @inline(__always)
+    func rowStart(ofPanel panel: Int) -> Int {
+      panel <= fullRowPanels ? panel * microRows : fullRowPanels * microRows + (panel - fullRowPanels) * lastPanelRows
+    }
+
+    /// Rows of `op(A)` in row micro-panel `panel` (at most `microRows`; the rest is zero padding).
+    @inline(__always)
+    func rowHeight(ofPanel panel: Int) -> Int {
+      panel < fullRowPanels ? microRows : min(lastPanelRows, m - rowStart(ofPanel: panel))
+    }
+
+    /// Row panels of `microRows` rows, and the height of the panels after them.
+    static func rowPanelHeights(m: Int) -> (full: Int, last: Int) {
+      let short = GemmKernel.shortPanelRows
+      guard short < microRows && m > microRows else { return (m / microRows, microRows) }
+      switch m % microRows {
+      case short: return (m / microRows, short)
+      case 2 * short - microRows: return (m / microRows - 1, short)
+      default: return (m / microRows, microRows)
+      }
     }
 
     /// Floats of packed `op(A)`: every row panel, every depth.
@@ -203,10 +245,12 @@ enum GemmKernel {
         let width = min(microColumns, layout.n - j)
         for ip in rowPanels {
           let panelA = packedA + layout.offsetA(block: block, panel: ip)
-          let i = ip * microRows
-          let height = min(microRows, layout.m - i)
+          let i = layout.rowStart(ofPanel: ip)
+          let height = layout.rowHeight(ofPanel: ip)
           if height == microRows && width == microColumns {
             microKernel(depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, startFromC: startFromC)
+          } else if height == shortPanelRows && width == microColumns {
+            fourRowKernel(depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, startFromC: startFromC)
           } else {
             edgeKernel(
               depth: depth, a: panelA, b: panelB, c: c + i * ldc + j, ldc: ldc, height: height, width: width,
@@ -344,6 +388,48 @@ enum GemmKernel {
     row5.storeBytes(of: c50, as: V.self); row5.storeBytes(of: c51, toByteOffset: 32, as: V.self)
   }
   #endif
+
+  /// The 4 x 16 register tile of the short row panels (`Layout.rowStart`): eight chains, as many
+  /// as two FMA pipes of latency 4 keep busy. `a` is a `[depth][microRows]` panel of which the
+  /// first 4 rows are read; every element is the chain of `microKernel`.
+  @inline(never)
+  static func fourRowKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, startFromC: Bool
+  ) {
+    typealias V = SIMD8<Float>
+    let row0 = UnsafeMutableRawPointer(c)
+    let row1 = row0 + ldc * 4
+    let row2 = row1 + ldc * 4
+    let row3 = row2 + ldc * 4
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    if startFromC {
+      c00 = row0.loadUnaligned(as: V.self); c01 = row0.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c10 = row1.loadUnaligned(as: V.self); c11 = row1.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c20 = row2.loadUnaligned(as: V.self); c21 = row2.loadUnaligned(fromByteOffset: 32, as: V.self)
+      c30 = row3.loadUnaligned(as: V.self); c31 = row3.loadUnaligned(fromByteOffset: 32, as: V.self)
+    }
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.loadUnaligned(as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+      var s = V(repeating: pa[0])
+      c00.addProduct(s, b0); c01.addProduct(s, b1)
+      s = V(repeating: pa[1])
+      c10.addProduct(s, b0); c11.addProduct(s, b1)
+      s = V(repeating: pa[2])
+      c20.addProduct(s, b0); c21.addProduct(s, b1)
+      s = V(repeating: pa[3])
+      c30.addProduct(s, b0); c31.addProduct(s, b1)
+      pa += microRows
+      pb += 64
+    }
+    row0.storeBytes(of: c00, as: V.self); row0.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+    row1.storeBytes(of: c10, as: V.self); row1.storeBytes(of: c11, toByteOffset: 32, as: V.self)
+    row2.storeBytes(of: c20, as: V.self); row2.storeBytes(of: c21, toByteOffset: 32, as: V.self)
+    row3.storeBytes(of: c30, as: V.self); row3.storeBytes(of: c31, toByteOffset: 32, as: V.self)
+  }
 
   /// Products of at most this many rows (a convolution's weight gradient with 1 to 3 output
   /// channels) use the few-rows kernels instead of the 6- or 8-row tile, which would waste half of its

@@ -28,6 +28,9 @@ struct GemmTests {
       (7, 9, 8), (12, 32, 9), (100, 200, 513), (193, 271, 17),
       // One to three rows: the few-rows kernels, whole and partial panel groups, two depth blocks.
       (1, 144, 300), (1, 100, 513), (2, 288, 77), (3, 288, 600), (3, 70, 5), (1, 64, 10), (1, 1000, 20),
+      // Row counts ending in 4-row panels (avx2: 16 = 6+6+4, 32 = ...+4+4, 8 = 4+4, 4, 10, 14),
+      // whole and partial column panels, one and several depth blocks.
+      (16, 64, 300), (32, 48, 600), (32, 37, 9), (8, 16, 7), (4, 20, 260), (10, 33, 5), (14, 100, 513), (64, 40, 288),
     ])
   func fastMatchesReference(shape: (Int, Int, Int)) {
     let (m, n, k) = shape
