@@ -10,6 +10,7 @@ enum ElementwiseCommand {
     case addBias = "add-bias"
     case multiply = "multiply"
     case sumRows = "sum-rows"
+    case sumChannels = "sum-channels"
     case groupNorm = "group-norm"
     case groupNormBackward = "group-norm-backward"
   }
@@ -31,6 +32,8 @@ enum ElementwiseCommand {
         add-bias        x + b with b: [C] broadcast over rows
         multiply        x * y, same shapes
         sum-rows        x.summed(toShape: [C]) (the bias gradient)
+        sum-channels    x as [R, G, C/G] summed to [1, G, 1] (a convolution's bias gradient:
+                        --shape 64x8192 --groups 32 is cifar10's [64, 32, 16, 16])
         group-norm      GroupNormalization.forward(x, groups: G), G (sample, group)s per row of C
                         (a U-Net's [32, 16, 14, 14] with 8 groups is --shape 32x3136 --groups 8)
         group-norm-backward  GroupNormalization.backward of the same
@@ -38,7 +41,7 @@ enum ElementwiseCommand {
       OPTIONS:
         --op OP         the operation (required)
         --shape RxC     the tensor's extents (default 256x512)
-        --groups G      group-norm: groups per row (default 8; must divide C)
+        --groups G      group-norm: groups per row; sum-channels: channels (default 8; must divide C)
         --repeat R      timed runs (default 5)
         --clock C       wall (default) or cpu: process CPU time, robust to other processes
                         sharing the cores (for tuning)
@@ -89,6 +92,9 @@ enum ElementwiseCommand {
       measurement = Measurement.of(runs: runs, clock: clock) { blackHole((x * y).count) }
     case .sumRows:
       measurement = Measurement.of(runs: runs, clock: clock) { blackHole(x.summed(toShape: [columns]).count) }
+    case .sumChannels:
+      let planes = x.reshaped([rows, groups, columns / groups])
+      measurement = Measurement.of(runs: runs, clock: clock) { blackHole(planes.summed(toShape: [1, groups, 1]).count) }
     case .groupNorm where arguments.flag("--reference"):
       measurement = Measurement.of(runs: runs, clock: clock) {
         blackHole(GroupNormalization.referenceForward(x, groups: groups).normalized.count)

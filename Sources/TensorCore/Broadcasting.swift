@@ -271,6 +271,7 @@ extension Tensor {
       "summed(toShape:): \(target) does not broadcast to \(shape)")
     let rank = shape.count
     let strides = Broadcasting.strides(of: target, in: shape)
+    if let reduced = summedOverTrailingAxes(toShape: target, strides: strides) { return reduced }
     let inner = rank == 0 ? 1 : shape[rank - 1]
     let innerStride = rank == 0 ? 0 : strides[rank - 1]
     let outer = inner == 0 ? 0 : count / inner
@@ -288,14 +289,111 @@ extension Tensor {
             for q in 0..<inner { sum += src[q] }
             result[offset] = sum
           }
-          var d = rank - 2
-          while d >= 0 {
-            index[d] += 1
-            offset += strides[d]
-            if index[d] < shape[d] { break }
-            offset -= strides[d] * shape[d]
-            index[d] = 0
-            d -= 1
+          Tensor.advance(&index, offset: &offset, shape: shape, strides: strides)
+        }
+      }
+    }
+    return Tensor(shape: target, scalars: out)
+  }
+
+  /// Steps the multi-index `index` over the first `index.count` axes of `shape` to the next
+  /// position in row-major order, moving `offset` by `strides` (back to 0 after the last).
+  @inline(__always)
+  private static func advance(_ index: inout [Int], offset: inout Int, shape: [Int], strides: [Int]) {
+    var d = index.count - 1
+    while d >= 0 {
+      index[d] += 1
+      offset += strides[d]
+      if index[d] < shape[d] { return }
+      offset -= strides[d] * shape[d]
+      index[d] = 0
+      d -= 1
+    }
+  }
+
+  /// `summed(toShape:)` when the summed axes include the trailing ones (a bias or GroupNorm
+  /// gradient: `[B, C, H, W]` to `[1, C, 1, 1]` or `[B, C, 1, 1]`), with the same bits: every
+  /// output is still the single chain over its inputs in increasing flat index.
+  ///
+  /// The elements form rows of `P` (the product of the trailing summed axes), each added in order
+  /// onto one output. One chain at a time waits on the adder's latency at every element; here 8
+  /// consecutive rows with 8 different outputs run as the 8 lanes of one vector chain, fed by
+  /// 8x8 transposes (rows are still taken in increasing order for each output, and each row's
+  /// elements in increasing order, so no chain changes). Returns nil when the trailing axis is
+  /// kept or the rows are too short to gain.
+  private func summedOverTrailingAxes(toShape target: [Int], strides: [Int]) -> Tensor? {
+    let rank = shape.count
+    var leading = rank
+    var rowLength = 1
+    while leading > 0 && strides[leading - 1] == 0 {
+      leading -= 1
+      rowLength *= shape[leading]
+    }
+    guard leading < rank, rowLength >= 8, count > 0 else { return nil }
+    let rows = count / rowLength
+    // Output offset of every row: the leading axes stepped in row-major order.
+    var offsets = [Int](repeating: 0, count: rows)
+    var index = [Int](repeating: 0, count: leading)
+    var offset = 0
+    for row in 0..<rows {
+      offsets[row] = offset
+      Tensor.advance(&index, offset: &offset, shape: shape, strides: strides)
+    }
+    var out = [Float](repeating: 0, count: Tensor.elementCount(target))
+    scalars.withUnsafeBufferPointer { source in
+      out.withUnsafeMutableBufferPointer { result in
+        let x = source.address
+        let sums = result.address
+        var row = 0
+        while row < rows {
+          var distinct = row + 8 <= rows
+          if distinct {
+            outer: for i in 0..<8 {
+              for j in (i + 1)..<8 where offsets[row + i] == offsets[row + j] {
+                distinct = false
+                break outer
+              }
+            }
+          }
+          if distinct {
+            // Lane i is row i's chain: 8x8 blocks transposed so that vector j holds element
+            // p + j of every row, added in order of j.
+            let base = x + row * rowLength
+            typealias V = SIMD8<Float>
+            var chains = V(
+              sums[offsets[row]], sums[offsets[row + 1]], sums[offsets[row + 2]], sums[offsets[row + 3]],
+              sums[offsets[row + 4]], sums[offsets[row + 5]], sums[offsets[row + 6]], sums[offsets[row + 7]])
+            @inline(__always) func load(_ i: Int, _ p: Int) -> V {
+              UnsafeRawPointer(base + i * rowLength + p).loadUnaligned(as: V.self)
+            }
+            var p = 0
+            while p + 8 <= rowLength {
+              let t = GemmKernel.transpose8x8(
+                load(0, p), load(1, p), load(2, p), load(3, p), load(4, p), load(5, p), load(6, p), load(7, p))
+              chains += t.0
+              chains += t.1
+              chains += t.2
+              chains += t.3
+              chains += t.4
+              chains += t.5
+              chains += t.6
+              chains += t.7
+              p += 8
+            }
+            while p < rowLength {
+              chains += V(
+                base[p], base[rowLength + p], base[2 * rowLength + p], base[3 * rowLength + p],
+                base[4 * rowLength + p], base[5 * rowLength + p], base[6 * rowLength + p], base[7 * rowLength + p])
+              p += 1
+            }
+            for i in 0..<8 { sums[offsets[row + i]] = chains[i] }
+            row += 8
+          } else {
+            let base = x + row * rowLength
+            var sum = sums[offsets[row]]
+            for p in 0..<rowLength { sum += base[p] }
+            sums[offsets[row]] = sum
+            row += 1
           }
         }
       }

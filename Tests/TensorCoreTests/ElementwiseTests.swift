@@ -130,6 +130,34 @@ struct ElementwiseTests {
     }
   }
 
+  @Test("summed(toShape:) over trailing axes is the chain in increasing flat index, rows interleaved or not",
+    arguments: [
+      ([2, 10, 3, 3], [10, 1, 1]), ([5, 3, 4, 4], [1, 3, 1, 1]), ([4, 16, 2, 4], [4, 16, 1, 1]),
+      ([3, 9, 8], [1, 9, 1]), ([7, 2, 5], [7, 1, 1]), ([6, 13, 3, 3], [13, 1, 1]), ([4, 8, 16], [1, 1, 1]),
+    ])
+  func summedOverTrailingAxes(shape: [Int], target: [Int]) {
+    let a = randomTensor(shape, seed: 35)
+    // Stride of each axis of `shape` in the (right-aligned) target; 0 where the target has 1.
+    let aligned = [Int](repeating: 1, count: shape.count - target.count) + target
+    var strides = [Int](repeating: 0, count: shape.count)
+    var step = 1
+    for d in stride(from: shape.count - 1, through: 0, by: -1) {
+      strides[d] = aligned[d] == 1 ? 0 : step
+      step *= aligned[d]
+    }
+    var expected = [Float](repeating: 0, count: target.reduce(1, *))
+    for i in 0..<a.count {
+      var rest = i
+      var offset = 0
+      for d in stride(from: shape.count - 1, through: 0, by: -1) {
+        offset += (rest % shape[d]) * strides[d]
+        rest /= shape[d]
+      }
+      expected[offset] += a.scalars[i]
+    }
+    expectBitIdentical(a.summed(toShape: target), Tensor(shape: target, scalars: expected), "\(shape) to \(target)")
+  }
+
   @Test("Group normalisation gives the bits of the per-group Double chains, whichever groups share a vector",
     arguments: [([5, 12, 7, 7], 3), ([16, 24, 14, 14], 4), ([3, 16, 2, 2], 8), ([9, 4], 2)])
   func groupNormalizationChains(shape: [Int], groups: Int) {
