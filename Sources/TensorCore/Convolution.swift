@@ -140,6 +140,16 @@ public enum Convolution {
               }
               return
             }
+            if usesRowPanelForward(outChannels: outChannels, width: width, kernelSize: k) {
+              withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
+                let taps = window.tapOffsets()
+                taps.withUnsafeBufferPointer { taps in
+                  forwardRowPanels(window, images: images.count, taps: taps.address, weights: w, outChannels: outChannels,
+                    output: y + images.lowerBound * outChannels * plane)
+                }
+              }
+              return
+            }
             withImageWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
               let taps = window.tapOffsets()
               taps.withUnsafeBufferPointer { taps in

@@ -360,9 +360,31 @@ enum GemmKernel {
       c40 = row4.loadUnaligned(as: V.self); c41 = row4.loadUnaligned(fromByteOffset: 32, as: V.self)
       c50 = row5.loadUnaligned(as: V.self); c51 = row5.loadUnaligned(fromByteOffset: 32, as: V.self)
     }
+    let panelB = UnsafeRawPointer(b)
+    (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = sixRowSteps(
+      (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51), depth: depth, a: a) { panelB + $0 * 64 }
+    row0.storeBytes(of: c00, as: V.self); row0.storeBytes(of: c01, toByteOffset: 32, as: V.self)
+    row1.storeBytes(of: c10, as: V.self); row1.storeBytes(of: c11, toByteOffset: 32, as: V.self)
+    row2.storeBytes(of: c20, as: V.self); row2.storeBytes(of: c21, toByteOffset: 32, as: V.self)
+    row3.storeBytes(of: c30, as: V.self); row3.storeBytes(of: c31, toByteOffset: 32, as: V.self)
+    row4.storeBytes(of: c40, as: V.self); row4.storeBytes(of: c41, toByteOffset: 32, as: V.self)
+    row5.storeBytes(of: c50, as: V.self); row5.storeBytes(of: c51, toByteOffset: 32, as: V.self)
+  }
+  #endif
+
+  /// The inner loop of the 6 x 16 tile: for `p` in `0..<depth`, row `r`'s two vectors (at `.2r`,
+  /// `.2r + 1`) add `a[p * microRows + r]` times the 16 floats at `b(p)`, one fused multiply-add
+  /// each. Shared by the packed product (`b(p)` inside a B micro-panel) and the row-panel
+  /// convolution (`b(p)` inside the image window).
+  @inline(__always)
+  static func sixRowSteps(
+    _ tile: (V, V, V, V, V, V, V, V, V, V, V, V), depth: Int, a: UnsafePointer<Float>,
+    b: (Int) -> UnsafeRawPointer
+  ) -> (V, V, V, V, V, V, V, V, V, V, V, V) {
+    var (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = tile
     var pa = a
-    var pb = UnsafeRawPointer(b)
-    for _ in 0..<depth {
+    for p in 0..<depth {
+      let pb = b(p)
       let b0 = pb.loadUnaligned(as: V.self)
       let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
       var s = V(repeating: pa[0])
@@ -377,17 +399,34 @@ enum GemmKernel {
       c40.addProduct(s, b0); c41.addProduct(s, b1)
       s = V(repeating: pa[5])
       c50.addProduct(s, b0); c51.addProduct(s, b1)
-      pa += 6
-      pb += 64
+      pa += microRows
     }
-    row0.storeBytes(of: c00, as: V.self); row0.storeBytes(of: c01, toByteOffset: 32, as: V.self)
-    row1.storeBytes(of: c10, as: V.self); row1.storeBytes(of: c11, toByteOffset: 32, as: V.self)
-    row2.storeBytes(of: c20, as: V.self); row2.storeBytes(of: c21, toByteOffset: 32, as: V.self)
-    row3.storeBytes(of: c30, as: V.self); row3.storeBytes(of: c31, toByteOffset: 32, as: V.self)
-    row4.storeBytes(of: c40, as: V.self); row4.storeBytes(of: c41, toByteOffset: 32, as: V.self)
-    row5.storeBytes(of: c50, as: V.self); row5.storeBytes(of: c51, toByteOffset: 32, as: V.self)
+    return (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
   }
-  #endif
+
+  /// `sixRowSteps` for the first 4 rows of the panel (8 chains).
+  @inline(__always)
+  static func fourRowSteps(
+    _ tile: (V, V, V, V, V, V, V, V), depth: Int, a: UnsafePointer<Float>, b: (Int) -> UnsafeRawPointer
+  ) -> (V, V, V, V, V, V, V, V) {
+    var (c00, c01, c10, c11, c20, c21, c30, c31) = tile
+    var pa = a
+    for p in 0..<depth {
+      let pb = b(p)
+      let b0 = pb.loadUnaligned(as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+      var s = V(repeating: pa[0])
+      c00.addProduct(s, b0); c01.addProduct(s, b1)
+      s = V(repeating: pa[1])
+      c10.addProduct(s, b0); c11.addProduct(s, b1)
+      s = V(repeating: pa[2])
+      c20.addProduct(s, b0); c21.addProduct(s, b1)
+      s = V(repeating: pa[3])
+      c30.addProduct(s, b0); c31.addProduct(s, b1)
+      pa += microRows
+    }
+    return (c00, c01, c10, c11, c20, c21, c30, c31)
+  }
 
   /// The 4 x 16 register tile of the short row panels (`Layout.rowStart`): eight chains, as many
   /// as two FMA pipes of latency 4 keep busy. `a` is a `[depth][microRows]` panel of which the
@@ -409,22 +448,9 @@ enum GemmKernel {
       c20 = row2.loadUnaligned(as: V.self); c21 = row2.loadUnaligned(fromByteOffset: 32, as: V.self)
       c30 = row3.loadUnaligned(as: V.self); c31 = row3.loadUnaligned(fromByteOffset: 32, as: V.self)
     }
-    var pa = a
-    var pb = UnsafeRawPointer(b)
-    for _ in 0..<depth {
-      let b0 = pb.loadUnaligned(as: V.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
-      var s = V(repeating: pa[0])
-      c00.addProduct(s, b0); c01.addProduct(s, b1)
-      s = V(repeating: pa[1])
-      c10.addProduct(s, b0); c11.addProduct(s, b1)
-      s = V(repeating: pa[2])
-      c20.addProduct(s, b0); c21.addProduct(s, b1)
-      s = V(repeating: pa[3])
-      c30.addProduct(s, b0); c31.addProduct(s, b1)
-      pa += microRows
-      pb += 64
-    }
+    let panelB = UnsafeRawPointer(b)
+    (c00, c01, c10, c11, c20, c21, c30, c31) = fourRowSteps(
+      (c00, c01, c10, c11, c20, c21, c30, c31), depth: depth, a: a) { panelB + $0 * 64 }
     row0.storeBytes(of: c00, as: V.self); row0.storeBytes(of: c01, toByteOffset: 32, as: V.self)
     row1.storeBytes(of: c10, as: V.self); row1.storeBytes(of: c11, toByteOffset: 32, as: V.self)
     row2.storeBytes(of: c20, as: V.self); row2.storeBytes(of: c21, toByteOffset: 32, as: V.self)

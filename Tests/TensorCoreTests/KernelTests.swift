@@ -69,6 +69,10 @@ struct KernelTests {
       // 8x8 and 14x14 planes, a last tile of 1-5 pixels, planes smaller than one tile.
       [5, 16, 7, 7, 32, 3], [3, 32, 8, 8, 9, 3], [2, 48, 14, 14, 16, 3], [4, 16, 2, 3, 5, 3],
       [3, 32, 1, 1, 4, 3], [9, 16, 5, 4, 6, 3],
+      // Rows 9 to 16 wide (the row-panel forward): 4-row panels (8, 10, 32 outputs), partial
+      // 6-row panels (7, 5 above), two and four depth blocks, partial and whole 16-lane rows.
+      [3, 30, 9, 9, 32, 3], [2, 40, 15, 10, 10, 3], [2, 5, 12, 13, 8, 3], [3, 3, 11, 16, 64, 3],
+      [2, 96, 6, 16, 32, 3], [3, 31, 5, 15, 13, 3],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
