@@ -304,13 +304,22 @@ public enum Convolution {
       weightGradientDirect(
         x + images.lowerBound * channels * plane, images: images.count, channels: channels, height: height,
         width: width, upstream: upstream, outChannels: outChannels, dw: dw, accumulate: accumulate)
-    } else if let dw, usesShallowWeightGradient(outChannels: outChannels, depth: depth, kernelSize: k) {
+    } else if let dw, usesShallowWeightGradient(outChannels: outChannels, depth: depth, kernelSize: k)
+      || usesTapPanelWeightGradient(outChannels: outChannels, kernelSize: k) {
+      // Kernels that read the padded input in place: few taps (a first layer), or 16-output
+      // panels with 6 taps broadcast per pixel.
+      let shallow = usesShallowWeightGradient(outChannels: outChannels, depth: depth, kernelSize: k)
       let first = x + images.lowerBound * channels * plane
       withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
         let taps = window.tapOffsets()
         taps.withUnsafeBufferPointer { taps in
-          weightGradientShallow(window, images: images.count, taps: taps.address, tapCount: depth, upstream: upstream,
-            outChannels: outChannels, dw: dw, accumulate: accumulate)
+          if shallow {
+            weightGradientShallow(window, images: images.count, taps: taps.address, tapCount: depth, upstream: upstream,
+              outChannels: outChannels, dw: dw, accumulate: accumulate)
+          } else {
+            weightGradientTapPanels(window, images: images.count, taps: taps.address, tapCount: depth,
+              upstream: upstream, outChannels: outChannels, dw: dw, accumulate: accumulate)
+          }
         }
       }
     } else if let dw {

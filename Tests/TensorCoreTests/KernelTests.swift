@@ -73,6 +73,9 @@ struct KernelTests {
       // 6-row panels (7, 5 above), two and four depth blocks, partial and whole 16-lane rows.
       [3, 30, 9, 9, 32, 3], [2, 40, 15, 10, 10, 3], [2, 5, 12, 13, 8, 3], [3, 3, 11, 16, 64, 3],
       [2, 96, 6, 16, 32, 3], [3, 31, 5, 15, 13, 3],
+      // Multiples of 16 outputs (the tap-panel weight gradient): a last panel of 3 taps (63 and
+      // 45 deep), and 20 images, whose chains continue across chunks.
+      [2, 7, 5, 6, 16, 3], [20, 5, 6, 6, 16, 3],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
