@@ -36,11 +36,11 @@ def category(frames):
         kind = None
     conv = None
     if "Convolution.forward" in text:
-        conv = "conv 3x3 forward" if re.search(r"withPaddedWindow|forwardDirect", text) else "conv 1x1 forward"
+        conv = "conv 3x3 forward" if re.search(r"withPaddedWindow|forwardDirect|forwardRowPanels", text) else "conv 1x1 forward"
     elif "Convolution.backward" in text:
         if re.search(r"inputGradientDirect|inputGradientTiled|tileChains|storeTile|storeChannelsFirst|packUpstream", text):
             conv = "conv input-grad"
-        elif re.search(r"withPaddedWindow|weightGradient|packIm2colTransposed|fillChannelsLast|fillPixelMajor|transposeRun", text):
+        elif re.search(r"withPaddedWindow|weightGradient|packIm2colTransposed|fillChannelsLast|fillPixelMajor|transposeRun|tapPanelKernel", text):
             conv = "conv 3x3 weight-grad"
         else:
             conv = "conv input-grad"  # GEMM dX = W^T dY and its col2im scatter-add; also the (small) 1x1 weight-grad GEMM
@@ -49,8 +49,12 @@ def category(frames):
             return conv, kind
         if re.search(r"packIm2col|packUpstream|fillChannelsLast|fillPixelMajor|transposeRun|withPaddedWindow|ImageWindow|packRowPanels", leaf):
             return conv, "packing, padding"
-        if re.search(r"microKernel|edgeKernel", leaf):
+        if re.search(r"microKernel|edgeKernel|fourRowKernel", leaf):
             return conv, "GEMM micro-kernel"
+        if re.search(r"rowPanelKernel|forwardRowPanels", leaf):
+            return conv, "row-panel kernel (no im2col)"
+        if re.search(r"tapPanelKernel|weightGradientTapPanels", leaf):
+            return conv, "tap-panel kernel (no im2col)"
         if re.search(r"inputGradientTiled|tileChains|storeTile|storeChannelsFirst", leaf):
             return conv, "channel-tiled kernel"
         if re.search(r"Direct|Shallow|SixTaps", leaf):

@@ -80,24 +80,39 @@ extension GemmKernel {
     let t0 = taps[0]
     let t1 = rows > 1 ? taps[1] : t0, t2 = rows > 2 ? taps[2] : t0
     let t3 = rows > 3 ? taps[3] : t0, t4 = rows > 4 ? taps[4] : t0, t5 = rows > 5 ? taps[5] : t0
-    @inline(__always) func load(_ r: Int) -> (V, V) {
-      guard accumulate && r < rows else { return (V(), V()) }
-      var low = V(), high = V()
-      for q in 0..<8 {
-        low[q] = dw[q * ldw + r]
-        high[q] = dw[(q + 8) * ldw + r]
+    // The tile is stored transposed (`dw[q * ldw + r]`): whole 6-tap panels move through 8x8
+    // transposes (6 contiguous floats per output), partial ones element by element.
+    var (c00, c01, c10, c11, c20, c21) = (V(), V(), V(), V(), V(), V())
+    var (c30, c31, c40, c41, c50, c51) = (V(), V(), V(), V(), V(), V())
+    @inline(__always) func outputRow(_ q: Int) -> V {
+      let from = dw + q * ldw
+      if rows == 6 {
+        let head = UnsafeRawPointer(from).loadUnaligned(as: SIMD4<Float>.self)
+        return V(lowHalf: head, highHalf: SIMD4(from[4], from[5], 0, 0))
       }
-      return (low, high)
+      var row = V()
+      for r in 0..<rows { row[r] = from[r] }
+      return row
     }
-    @inline(__always) func store(_ r: Int, _ low: V, _ high: V) {
-      guard r < rows else { return }
-      for q in 0..<8 {
-        dw[q * ldw + r] = low[q]
-        dw[(q + 8) * ldw + r] = high[q]
+    @inline(__always) func storeOutputRow(_ q: Int, _ row: V) {
+      let to = dw + q * ldw
+      if rows == 6 {
+        UnsafeMutableRawPointer(to).storeBytes(of: row.lowHalf, as: SIMD4<Float>.self)
+        to[4] = row[4]
+        to[5] = row[5]
+      } else {
+        for r in 0..<rows { to[r] = row[r] }
       }
     }
-    var (c00, c01) = load(0), (c10, c11) = load(1), (c20, c21) = load(2)
-    var (c30, c31) = load(3), (c40, c41) = load(4), (c50, c51) = load(5)
+    if accumulate {
+      let low = transpose8x8(
+        outputRow(0), outputRow(1), outputRow(2), outputRow(3), outputRow(4), outputRow(5), outputRow(6), outputRow(7))
+      let high = transpose8x8(
+        outputRow(8), outputRow(9), outputRow(10), outputRow(11), outputRow(12), outputRow(13), outputRow(14),
+        outputRow(15))
+      (c00, c10, c20, c30, c40, c50) = (low.0, low.1, low.2, low.3, low.4, low.5)
+      (c01, c11, c21, c31, c41, c51) = (high.0, high.1, high.2, high.3, high.4, high.5)
+    }
     var pb = UnsafeRawPointer(b)
     for j in 0..<steps {
       let x = window + pixels[j]
@@ -117,7 +132,11 @@ extension GemmKernel {
       c50.addProduct(s, b0); c51.addProduct(s, b1)
       pb += 64
     }
-    store(0, c00, c01); store(1, c10, c11); store(2, c20, c21)
-    store(3, c30, c31); store(4, c40, c41); store(5, c50, c51)
+    let low = transpose8x8(c00, c10, c20, c30, c40, c50, V(), V())
+    let high = transpose8x8(c01, c11, c21, c31, c41, c51, V(), V())
+    storeOutputRow(0, low.0); storeOutputRow(1, low.1); storeOutputRow(2, low.2); storeOutputRow(3, low.3)
+    storeOutputRow(4, low.4); storeOutputRow(5, low.5); storeOutputRow(6, low.6); storeOutputRow(7, low.7)
+    storeOutputRow(8, high.0); storeOutputRow(9, high.1); storeOutputRow(10, high.2); storeOutputRow(11, high.3)
+    storeOutputRow(12, high.4); storeOutputRow(13, high.5); storeOutputRow(14, high.6); storeOutputRow(15, high.7)
   }
 }

@@ -105,8 +105,17 @@ extension Convolution {
     for image in 0..<images {
       let target = output + image * channels * plane
       let source = rows + image * plane * channels
+      // 8 pixels x 8 channels at a time through an 8x8 transpose; the last pixels one by one.
+      let wholePixels = plane - plane % 8
+      for c in stride(from: 0, to: channels - channels % 8, by: 8) {
+        for pixel in stride(from: 0, to: wholePixels, by: 8) {
+          let t = GemmKernel.loadTransposed(source + pixel * channels + c, leadingDimension: channels)
+          GemmKernel.storeRows(t, to: UnsafeMutableRawPointer(target + c * plane + pixel), rowBytes: plane * 4)
+        }
+      }
       for pixel in 0..<plane {
-        for c in 0..<channels { target[c * plane + pixel] = source[pixel * channels + c] }
+        let firstChannel = pixel < wholePixels ? channels - channels % 8 : 0
+        for c in firstChannel..<channels { target[c * plane + pixel] = source[pixel * channels + c] }
       }
     }
   }
