@@ -16,9 +16,9 @@
 extension Convolution {
   /// Whether the forward pass of this shape runs `forwardRowPanels` (the `avx2` flavour's 6-row
   /// tile only; the `avx512` flavour keeps the packed product).
-  static func usesRowPanelForward(outChannels: Int, width: Int, kernelSize: Int) -> Bool {
-    GemmKernel.microRows == 6 && kernelSize == 3 && outChannels > GemmKernel.fewRowsMaximum && width > 8
-      && width <= GemmKernel.microColumns
+  static func usesRowPanelForward(outChannels: Int, height: Int, width: Int, kernelSize: Int) -> Bool {
+    GemmKernel.microRows == 6 && kernelSize == 3 && outChannels > GemmKernel.fewRowsMaximum
+      && ((width > 8 && width <= GemmKernel.microColumns) || (width == 8 && height % 2 == 0))
   }
 
   /// `y[b, o, y, x] = sum_p w[o, p] * window[pixel(b, y, x) + taps[p]]` for the chunk's images,
@@ -32,10 +32,18 @@ extension Convolution {
     output: UnsafeMutablePointer<Float>
   ) {
     let width = window.width
-    precondition(window.kernelSize == 3 && window.overReadable && width > 8 && width <= GemmKernel.microColumns,
-      "Convolution.forwardRowPanels: needs a padded 3x3 window 9 to 16 pixels wide, got k \(window.kernelSize), width \(width)")
+    precondition(
+      window.kernelSize == 3 && window.overReadable
+        && ((width > 8 && width <= GemmKernel.microColumns) || (width == 8 && window.height % 2 == 0)),
+      "Convolution.forwardRowPanels: needs a padded 3x3 window 9 to 16 pixels wide, or 8 wide with an even height, got k \(window.kernelSize), \(window.height)x\(width)")
     let depth = window.channels * 9
     let plane = window.plane
+    // 8-pixel rows go two to a panel: lanes 0-7 from row y, 8-15 from row y + 1 (the second
+    // vector is read one window row further instead of 8 floats further), which are 16
+    // consecutive outputs.
+    let rowsPerPanel = width == 8 ? 2 : 1
+    let secondHalf = width == 8 ? window.rowStride : 8
+    let lanes = rowsPerPanel * width
     let layout = GemmKernel.Layout(m: outChannels, n: GemmKernel.microColumns, k: depth)
     ScratchBuffers.with(capacity: layout.packedACount) { packedA in
       GemmKernel.packRowPanels(
@@ -44,14 +52,14 @@ extension Convolution {
         let blockTaps = taps + block * GemmKernel.depthBlock
         let steps = layout.depth(ofBlock: block)
         for image in 0..<images {
-          for y in 0..<window.height {
+          for y in stride(from: 0, to: window.height, by: rowsPerPanel) {
             let source = window.base + image * window.imageStride + y * window.rowStride
             let target = output + image * outChannels * plane + y * width
             for ip in 0..<layout.rowPanels {
               GemmKernel.rowPanelKernel(
                 depth: steps, a: packedA + layout.offsetA(block: block, panel: ip), source: source, taps: blockTaps,
-                c: target + layout.rowStart(ofPanel: ip) * plane, ldc: plane, rows: layout.rowHeight(ofPanel: ip),
-                width: width, startFromC: block > 0)
+                secondHalf: secondHalf, c: target + layout.rowStart(ofPanel: ip) * plane, ldc: plane,
+                rows: layout.rowHeight(ofPanel: ip), width: lanes, startFromC: block > 0)
             }
           }
         }
@@ -62,12 +70,13 @@ extension Convolution {
 
 extension GemmKernel {
   /// The register tile of `Convolution.forwardRowPanels`: `rows` (at most `microRows`) rows of
-  /// `C` by the 16 lanes at `source + taps[p]`, step `p` in increasing order; the first `width`
-  /// lanes are loaded (with `startFromC`) and stored. 4-row panels run 8 chains, others the 12 of
+  /// `C` by 16 lanes, the 8 floats at `source + taps[p]` and the 8 at `source + taps[p] +
+  /// secondHalf`, step `p` in increasing order; the first `width` lanes are loaded (with
+  /// `startFromC`) and stored, as consecutive floats of each row of `C`. 4-row panels run 8 chains, others the 12 of
   /// the 6-row tile (the packed zero rows of a shorter panel are computed and not stored).
   @inline(never)
   static func rowPanelKernel(
-    depth: Int, a: UnsafePointer<Float>, source: UnsafePointer<Float>, taps: UnsafePointer<Int>,
+    depth: Int, a: UnsafePointer<Float>, source: UnsafePointer<Float>, taps: UnsafePointer<Int>, secondHalf: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, width: Int, startFromC: Bool
   ) {
     typealias V = SIMD8<Float>
@@ -92,13 +101,15 @@ extension GemmKernel {
     }
     if rows == shortPanelRows && shortPanelRows < microRows {
       let (c00, c01) = load(0), (c10, c11) = load(1), (c20, c21) = load(2), (c30, c31) = load(3)
-      let t = fourRowSteps((c00, c01, c10, c11, c20, c21, c30, c31), depth: depth, a: a) { UnsafeRawPointer(source + taps[$0]) }
+      let t = fourRowSteps((c00, c01, c10, c11, c20, c21, c30, c31), depth: depth, a: a,
+      secondHalfBytes: secondHalf * 4) { UnsafeRawPointer(source + taps[$0]) }
       store(0, t.0, t.1); store(1, t.2, t.3); store(2, t.4, t.5); store(3, t.6, t.7)
       return
     }
     let (c00, c01) = load(0), (c10, c11) = load(1), (c20, c21) = load(2)
     let (c30, c31) = load(3), (c40, c41) = load(4), (c50, c51) = load(5)
-    let t = sixRowSteps((c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51), depth: depth, a: a) { UnsafeRawPointer(source + taps[$0]) }
+    let t = sixRowSteps((c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51), depth: depth, a: a,
+      secondHalfBytes: secondHalf * 4) { UnsafeRawPointer(source + taps[$0]) }
     store(0, t.0, t.1); store(1, t.2, t.3); store(2, t.4, t.5)
     store(3, t.6, t.7); store(4, t.8, t.9); store(5, t.10, t.11)
   }

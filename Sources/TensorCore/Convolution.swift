@@ -140,7 +140,7 @@ public enum Convolution {
               }
               return
             }
-            if usesRowPanelForward(outChannels: outChannels, width: width, kernelSize: k) {
+            if usesRowPanelForward(outChannels: outChannels, height: height, width: width, kernelSize: k) {
               withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
                 let taps = window.tapOffsets()
                 taps.withUnsafeBufferPointer { taps in

@@ -373,12 +373,12 @@ enum GemmKernel {
   #endif
 
   /// The inner loop of the 6 x 16 tile: for `p` in `0..<depth`, row `r`'s two vectors (at `.2r`,
-  /// `.2r + 1`) add `a[p * microRows + r]` times the 16 floats at `b(p)`, one fused multiply-add
-  /// each. Shared by the packed product (`b(p)` inside a B micro-panel) and the row-panel
+  /// `.2r + 1`) add `a[p * microRows + r]` times the 8 floats at `b(p)` and the 8 at `b(p) +
+  /// secondHalfBytes`, one fused multiply-add each. Shared by the packed product (`b(p)` inside a B micro-panel) and the row-panel
   /// convolution (`b(p)` inside the image window).
   @inline(__always)
   static func sixRowSteps(
-    _ tile: (V, V, V, V, V, V, V, V, V, V, V, V), depth: Int, a: UnsafePointer<Float>,
+    _ tile: (V, V, V, V, V, V, V, V, V, V, V, V), depth: Int, a: UnsafePointer<Float>, secondHalfBytes: Int = 32,
     b: (Int) -> UnsafeRawPointer
   ) -> (V, V, V, V, V, V, V, V, V, V, V, V) {
     var (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = tile
@@ -386,7 +386,7 @@ enum GemmKernel {
     for p in 0..<depth {
       let pb = b(p)
       let b0 = pb.loadUnaligned(as: V.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: secondHalfBytes, as: V.self)
       var s = V(repeating: pa[0])
       c00.addProduct(s, b0); c01.addProduct(s, b1)
       s = V(repeating: pa[1])
@@ -407,14 +407,15 @@ enum GemmKernel {
   /// `sixRowSteps` for the first 4 rows of the panel (8 chains).
   @inline(__always)
   static func fourRowSteps(
-    _ tile: (V, V, V, V, V, V, V, V), depth: Int, a: UnsafePointer<Float>, b: (Int) -> UnsafeRawPointer
+    _ tile: (V, V, V, V, V, V, V, V), depth: Int, a: UnsafePointer<Float>, secondHalfBytes: Int = 32,
+    b: (Int) -> UnsafeRawPointer
   ) -> (V, V, V, V, V, V, V, V) {
     var (c00, c01, c10, c11, c20, c21, c30, c31) = tile
     var pa = a
     for p in 0..<depth {
       let pb = b(p)
       let b0 = pb.loadUnaligned(as: V.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: secondHalfBytes, as: V.self)
       var s = V(repeating: pa[0])
       c00.addProduct(s, b0); c01.addProduct(s, b1)
       s = V(repeating: pa[1])

@@ -76,6 +76,8 @@ struct KernelTests {
       // Multiples of 16 outputs (the tap-panel weight gradient): a last panel of 3 taps (63 and
       // 45 deep), and 20 images, whose chains continue across chunks.
       [2, 7, 5, 6, 16, 3], [20, 5, 6, 6, 16, 3],
+      // 8-wide rows two to a row panel (even heights; an odd one keeps the packed product).
+      [2, 40, 6, 8, 32, 3], [3, 4, 4, 8, 16, 3], [2, 16, 5, 8, 16, 3],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
