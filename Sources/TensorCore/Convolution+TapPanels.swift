@@ -38,18 +38,17 @@ extension Convolution {
       if !accumulate { dw.update(repeating: 0, count: outChannels * tapCount) }
       return
     }
-    let pixelOffsets = (0..<pixels).map { window.pixelOffset($0) }
-    // dY^T in panels of 16 outputs: panel jp, pixel j, lane q = dY[image(j), 16 jp + q, s(j)].
+    // The pixels' offsets (the first `pixels` of the tiled kernel's list).
+    let pixelOffsets = tilePixelOffsets(window, images: images, shift: 0)
+    // dY^T in panels of 16 outputs: panel jp, pixel j, lane q = dY[image(j), 16 jp + q, s(j)],
+    // each image's 16 planes transposed as a matrix product's B panel of 16 columns.
     let panels = outChannels / columns
     ScratchBuffers.with(capacity: panels * pixels * columns) { packed in
       for jp in 0..<panels {
-        let panel = packed + jp * pixels * columns
         for image in 0..<images {
-          for q in 0..<columns {
-            let source = upstream + (image * outChannels + jp * columns + q) * plane
-            let target = panel + image * plane * columns + q
-            for s in 0..<plane { target[s * columns] = source[s] }
-          }
+          GemmKernel.packSixteenColumns(
+            upstream + (image * outChannels + jp * columns) * plane, leadingDimension: plane, depth: plane,
+            into: packed + jp * pixels * columns + image * plane * columns)
         }
       }
       pixelOffsets.withUnsafeBufferPointer { pixelOffsets in

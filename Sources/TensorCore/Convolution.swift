@@ -140,19 +140,14 @@ public enum Convolution {
               }
               return
             }
-            if usesRowPanelForward(outChannels: outChannels, height: height, width: width, kernelSize: k) {
-              withPaddedWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
-                let taps = window.tapOffsets()
-                taps.withUnsafeBufferPointer { taps in
-                  forwardRowPanels(window, images: images.count, taps: taps.address, weights: w, outChannels: outChannels,
-                    output: y + images.lowerBound * outChannels * plane)
-                }
-              }
-              return
-            }
             withImageWindow(first, images: images.count, channels: channels, height: height, width: width, kernelSize: k) { window in
               let taps = window.tapOffsets()
               taps.withUnsafeBufferPointer { taps in
+                if usesRowPanelForward(outChannels: outChannels, height: height, width: width, kernelSize: k) {
+                  forwardRowPanels(window, images: images.count, taps: taps.address, weights: w, outChannels: outChannels,
+                    output: y + images.lowerBound * outChannels * plane)
+                  return
+                }
                 let packB = packIm2col(window, taps: taps.address, pixels: columns)
                 let weights = MatrixOperand(w, leadingDimension: depth)
                 if images.count == 1 {
