@@ -36,7 +36,7 @@ def category(frames):
         kind = None
     conv = None
     if "Convolution.forward" in text:
-        conv = "conv 3x3 forward" if re.search(r"withPaddedWindow|forwardDirect|forwardRowPanels", text) else "conv 1x1 forward"
+        conv = "conv 3x3 forward" if re.search(r"withPaddedWindow|forwardDirect|forwardRowPanels|forwardPixelPanels", text) else "conv 1x1 forward"
     elif "Convolution.backward" in text:
         if re.search(r"inputGradientDirect|inputGradientTiled|tileChains|storeTile|storeChannelsFirst|packUpstream", text):
             conv = "conv input-grad"
@@ -55,6 +55,8 @@ def category(frames):
             return conv, "row-panel kernel (no im2col)"
         if re.search(r"tapPanelKernel|weightGradientTapPanels", leaf):
             return conv, "tap-panel kernel (no im2col)"
+        if re.search(r"pixelPanelKernel|forwardPixelPanels", leaf):
+            return conv, "pixel-panel kernel (no im2col)"
         if re.search(r"inputGradientTiled|tileChains|storeTile|storeChannelsFirst", leaf):
             return conv, "channel-tiled kernel"
         if re.search(r"Direct|Shallow|SixTaps", leaf):

@@ -2,7 +2,7 @@
 /// height (the U-Nets' 14x14, 16x16 and 8x8 levels), as an implicit matrix product: the `B` panel
 /// of 16 pixels is one image row (or two 8-pixel rows) read straight from the zero-bordered
 /// window, so im2col is never packed. (Pairs of 7-pixel rows, 14 of 16 lanes, were measured no
-/// faster than the packed product on the 7x7 level, which keeps it.)
+/// faster than the packed product on the 7x7 level, which `forwardPixelPanels` serves.)
 ///
 /// `GemmKernel` packs `B = im2col` into 16-pixel micro-panels before multiplying, and on these
 /// layers (16 to 96 input channels, 16 or 32 outputs) packing costs about half as much as the

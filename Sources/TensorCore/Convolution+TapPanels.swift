@@ -112,9 +112,30 @@ extension GemmKernel {
       (c00, c10, c20, c30, c40, c50) = (low.0, low.1, low.2, low.3, low.4, low.5)
       (c01, c11, c21, c31, c41, c51) = (high.0, high.1, high.2, high.3, high.4, high.5)
     }
+    (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = broadcastSixRowSteps(
+      (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51), steps: steps, offsets: pixels, window: window,
+      rows: (t0, t1, t2, t3, t4, t5), b: b)
+    let low = transpose8x8(c00, c10, c20, c30, c40, c50, V(), V())
+    let high = transpose8x8(c01, c11, c21, c31, c41, c51, V(), V())
+    storeOutputRow(0, low.0); storeOutputRow(1, low.1); storeOutputRow(2, low.2); storeOutputRow(3, low.3)
+    storeOutputRow(4, low.4); storeOutputRow(5, low.5); storeOutputRow(6, low.6); storeOutputRow(7, low.7)
+    storeOutputRow(8, high.0); storeOutputRow(9, high.1); storeOutputRow(10, high.2); storeOutputRow(11, high.3)
+    storeOutputRow(12, high.4); storeOutputRow(13, high.5); storeOutputRow(14, high.6); storeOutputRow(15, high.7)
+  }
+
+  /// The inner loop of the broadcast 6 x 16 tiles (`tapPanelKernel`, `pixelPanelKernel`): at
+  /// step `j` in increasing order, row `r`'s two vectors (`.2r`, `.2r + 1`) add
+  /// `window[offsets[j] + rows.r]` times the 16 floats at `b + 16 j`, one fused multiply-add each.
+  @inline(__always)
+  static func broadcastSixRowSteps(
+    _ tile: (V, V, V, V, V, V, V, V, V, V, V, V), steps: Int, offsets: UnsafePointer<Int>,
+    window: UnsafePointer<Float>, rows: (Int, Int, Int, Int, Int, Int), b: UnsafePointer<Float>
+  ) -> (V, V, V, V, V, V, V, V, V, V, V, V) {
+    var (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = tile
+    let (t0, t1, t2, t3, t4, t5) = rows
     var pb = UnsafeRawPointer(b)
     for j in 0..<steps {
-      let x = window + pixels[j]
+      let x = window + offsets[j]
       let b0 = pb.loadUnaligned(as: V.self)
       let b1 = pb.loadUnaligned(fromByteOffset: 32, as: V.self)
       var s = V(repeating: x[t0])
@@ -131,11 +152,6 @@ extension GemmKernel {
       c50.addProduct(s, b0); c51.addProduct(s, b1)
       pb += 64
     }
-    let low = transpose8x8(c00, c10, c20, c30, c40, c50, V(), V())
-    let high = transpose8x8(c01, c11, c21, c31, c41, c51, V(), V())
-    storeOutputRow(0, low.0); storeOutputRow(1, low.1); storeOutputRow(2, low.2); storeOutputRow(3, low.3)
-    storeOutputRow(4, low.4); storeOutputRow(5, low.5); storeOutputRow(6, low.6); storeOutputRow(7, low.7)
-    storeOutputRow(8, high.0); storeOutputRow(9, high.1); storeOutputRow(10, high.2); storeOutputRow(11, high.3)
-    storeOutputRow(12, high.4); storeOutputRow(13, high.5); storeOutputRow(14, high.6); storeOutputRow(15, high.7)
+    return (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
   }
 }

@@ -148,6 +148,11 @@ public enum Convolution {
                     output: y + images.lowerBound * outChannels * plane)
                   return
                 }
+                if usesPixelPanelForward(outChannels: outChannels, height: height, width: width, kernelSize: k) {
+                  forwardPixelPanels(window, images: images.count, taps: taps.address, weights: w, outChannels: outChannels,
+                    output: y + images.lowerBound * outChannels * plane)
+                  return
+                }
                 let packB = packIm2col(window, taps: taps.address, pixels: columns)
                 let weights = MatrixOperand(w, leadingDimension: depth)
                 if images.count == 1 {

@@ -78,6 +78,11 @@ struct KernelTests {
       [2, 7, 5, 6, 16, 3], [20, 5, 6, 6, 16, 3],
       // 8-wide rows two to a row panel (even heights; an odd one keeps the packed product).
       [2, 40, 6, 8, 32, 3], [3, 4, 4, 8, 16, 3], [2, 16, 5, 8, 16, 3],
+      // Multiples of 16 outputs on planes at most 8 wide (the pixel-panel forward): chunks of
+      // 2-3 images (batches over 8) whose 6-pixel panels straddle images (49-, 9-, 20- and
+      // 1-pixel planes), last panels of 1-5 pixels, 48 outputs.
+      [16, 16, 7, 7, 16, 3], [12, 10, 3, 3, 48, 3], [20, 20, 4, 5, 32, 3], [17, 3, 1, 1, 16, 3],
+      [4, 32, 7, 7, 16, 3],
     ])
   func convolutionMatchesReference(shape: [Int]) {
     let (batch, inChannels, height, width, outChannels, k) = (shape[0], shape[1], shape[2], shape[3], shape[4], shape[5])
