@@ -17,7 +17,8 @@ enum ReportCommand: Subcommand {
       95% bootstrap intervals per preconditioning against the suite's reference), final quality
       per NFE, the consistency-gap and coefficient tables and the latest baseline comparison, with
       SVG figures beside the Markdown (quality vs step with the seed band, gap vs jump length,
-      A and B vs s). Re-rendering the same database gives byte-identical files.
+      A and B vs s). Re-rendering the same database gives byte-identical files; figures the
+      previous SUITE.md linked to and the new one does not are removed (no other file is).
 
       SUITE defaults to the only suite in the database.
 
@@ -70,11 +71,37 @@ enum ReportCommand: Subcommand {
       FileHandle.standardOutput.write(Data((files.first?.contents ?? "").utf8))
       return .ok
     }
-    for file in files {
-      try ResultsSupport.write(
-        file.contents, to: URL(fileURLWithPath: out).appendingPathComponent(file.name).path)
+    let folder = URL(fileURLWithPath: out)
+    // The figures the report written last time links to, read before it is replaced.
+    let previous = files.first.flatMap {
+      try? String(contentsOf: folder.appendingPathComponent($0.name), encoding: .utf8)
     }
-    Console.error("wrote \(out)/\(files.first?.name ?? "") and \(files.count - 1) figure(s)")
+    for file in files {
+      try ResultsSupport.write(file.contents, to: folder.appendingPathComponent(file.name).path)
+    }
+    let stale = Self.staleFigures(previousMarkdown: previous ?? "", written: Set(files.map(\.name)))
+    for name in stale {
+      try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+    }
+    Console.error(
+      "wrote \(out)/\(files.first?.name ?? "") and \(files.count - 1) figure(s)"
+        + (stale.isEmpty ? "" : "; removed \(stale.count) figure(s) the new report no longer links to"))
     return .ok
+  }
+
+  /// The `.svg` files a previous report's Markdown links to that the new report did not write:
+  /// only figures that report named, so another report's figures in the same folder (say
+  /// `fashion-mnist-study-*.svg` beside `fashion-mnist.md`) are never touched.
+  static func staleFigures(previousMarkdown: String, written: Set<String>) -> [String] {
+    var linked: [String] = []
+    for line in previousMarkdown.split(separator: "\n") {
+      var rest = line[...]
+      while let open = rest.range(of: "]("), let close = rest[open.upperBound...].firstIndex(of: ")") {
+        let target = String(rest[open.upperBound..<close])
+        if target.hasSuffix(".svg") && !target.contains("/") && !linked.contains(target) { linked.append(target) }
+        rest = rest[close...].dropFirst()
+      }
+    }
+    return linked.filter { !written.contains($0) }
   }
 }

@@ -39,6 +39,32 @@ struct ReportCommandTests {
     }
   }
 
+  @Test("rendering again removes the figures the old report linked to and the new one does not, and only those")
+  func removesStaleFigures() throws {
+    try withWorkspace { workspace in
+      try workspace.synthesize(["--scenario", "diverged"])
+      let first = try workspace.run(["report", "--db", workspace.database, "--resamples", "300"])
+      #expect(first.exitCode == 0, "\(first.stderr)")
+      let svgs = {
+        try FileManager.default.contentsOfDirectory(atPath: workspace.path("Reports"))
+          .filter { $0.hasSuffix(".svg") }.sorted()
+      }
+      let figures = try svgs()
+      #expect(figures.count == 6)
+      // Another report's figure sharing the prefix, which no synthetic.md links to.
+      let other = "synthetic-long-quality.svg"
+      try Data("<svg/>".utf8).write(to: URL(fileURLWithPath: workspace.path("Reports/\(other)")))
+      let bare = try workspace.run(["report", "--db", workspace.database, "--resamples", "300", "--no-figures"])
+      #expect(bare.exitCode == 0, "\(bare.stderr)")
+      #expect(bare.stderr.contains("removed 6 figure(s)"), "\(bare.stderr)")
+      #expect(try svgs() == [other])
+      #expect(workspace.read("Reports/synthetic.md")?.contains(".svg") == false)
+      let again = try workspace.run(["report", "--db", workspace.database, "--resamples", "300"])
+      #expect(again.exitCode == 0 && !again.stderr.contains("removed"), "\(again.stderr)")
+      #expect(try svgs() == (figures + [other]).sorted())
+    }
+  }
+
   @Test("missing, corrupt and ambiguous databases are clear errors")
   func errors() throws {
     try withWorkspace { workspace in
