@@ -575,11 +575,11 @@ def unet_step_table(arguments):
             ours_cpu * 1e3, torch_cpu * 1e3, ours_cpu / torch_cpu))
 
 
-def unet_conv_table(arguments):
-    """GFLOP/s of every U-Net convolution pass, ours (`perf unet-conv`) and torch's, on both
-    clocks, best over interleaved rounds (ours then torch, CPU clock then wall, each round)."""
+def unet_conv_table(arguments, threads):
+    """GFLOP/s of every U-Net convolution pass at `threads` threads, ours (`perf unet-conv`) and
+    torch's, on both clocks, best over interleaved rounds (ours then torch, CPU clock then wall,
+    each round)."""
     print()
-    threads = arguments.conv_threads
     print("U-Net convolutions, GFLOP/s, T=%d, best of %d interleaved rounds (useful FLOPs 2 B Cout H W Cin k^2 per pass):"
           % (threads, arguments.rounds), flush=True)
     if not torch_available():
@@ -647,7 +647,8 @@ def main():
     parser.add_argument("--presets", default="fashion-mnist,cifar10", help="U-Net presets of unet-steps (default %(default)s)")
     parser.add_argument("--step-block", type=int, default=4, help="timed U-Net steps per round (default %(default)s)")
     parser.add_argument("--step-warmup", type=int, default=1, help="untimed U-Net steps first (default %(default)s)")
-    parser.add_argument("--conv-threads", type=int, default=1, help="threads of unet-conv (default %(default)s)")
+    parser.add_argument("--conv-threads", default="1",
+                        help="comma-separated thread counts of unet-conv, one table each (default %(default)s)")
     parser.add_argument("--conv-repeat", type=int, default=3, help="timed runs per convolution pass (default %(default)s)")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="wall-clock seconds (default) or process CPU seconds on both sides; cpu is robust "
@@ -659,6 +660,7 @@ def main():
     arguments.perf = arguments.perf_option or arguments.perf_binary or os.path.join(".build", "release", "perf")
     arguments.shapes = [shape.strip() for shape in arguments.shapes.split(",") if shape.strip()]
     arguments.threads = [int(t) for t in arguments.threads.split(",") if t.strip()]
+    arguments.conv_threads = [int(t) for t in arguments.conv_threads.split(",") if t.strip()]
     arguments.presets = [p.strip() for p in arguments.presets.split(",") if p.strip()]
     sections = [p.strip() for p in arguments.sections.split(",") if p.strip()]
     if arguments.skip_gemm:
@@ -687,7 +689,8 @@ def main():
     if "unet-steps" in sections:
         unet_step_table(arguments)
     if "unet-conv" in sections:
-        unet_conv_table(arguments)
+        for threads in arguments.conv_threads:
+            unet_conv_table(arguments, threads)
     print()
     print("done; %s" % load_average())
 
